@@ -1,0 +1,10 @@
+"""Background jobs run inside `mtchat serve` (and `mtchat worker`). One module per job."""
+
+from __future__ import annotations
+
+from mtchat.runtime import Runtime
+
+
+def start_background(runtime: Runtime, *, serve: bool = True) -> None:
+    """Start the periodic jobs this process should run (each is a loop that survives errors)."""
+    return None
