@@ -25,8 +25,8 @@ import uvicorn
 from mtchat.app import create_app
 from mtchat.settings import Settings
 
-JWT_SECRET = "test-user-secret"
-ADMIN_SECRET = "test-admin-secret"
+JWT_SECRET = "test-user-secret-0123456789abcdef0123456789"
+ADMIN_SECRET = "test-admin-secret-0123456789abcdef0123456789"
 ADMIN_STATIC = "test-static-admin-token"
 PG_ADMIN_URL = os.environ.get("MTCHAT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 

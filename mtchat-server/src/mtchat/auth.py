@@ -111,9 +111,7 @@ def user_from_token(token: str | None, settings: Settings, scope_header: str | N
 def admin_from_token(token: str | None, settings: Settings) -> Admin:
     if not token:
         raise Unauthorized("missing bearer token")
-    if settings.admin_api_token and hmac.compare_digest(
-        token.encode(), settings.admin_api_token.encode()
-    ):
+    if settings.admin_api_token and hmac.compare_digest(token.encode(), settings.admin_api_token.encode()):
         return Admin(subject="static-token")
     if settings.admin_jwt_secret and token.count(".") == 2:
         claims = _decode(token, [settings.admin_jwt_secret], settings.jwt_leeway_seconds)

@@ -22,7 +22,6 @@ from mtchat.settings import Settings
 
 if TYPE_CHECKING:
     from mtchat.ratelimit import RateLimiter
-    from mtchat.storage.base import ObjectStore
 
 log = logging.getLogger("mtchat")
 
@@ -52,8 +51,13 @@ class Tx:
             return None
         now = at or utcnow()
         row = WebhookDelivery(
-            id=new_id(), event=event, payload=data, status="pending", attempts=0,
-            next_attempt_at=now, created_at=now,
+            id=new_id(),
+            event=event,
+            payload=data,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
         )
         self.session.add(row)
         self.runtime.wake_webhooks()
@@ -70,7 +74,6 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     hub: Hub
     rate_limiter: RateLimiter
-    storage: ObjectStore | None = None
     # SQLite has one writer: serialising our own write transactions avoids "database is locked".
     write_lock: asyncio.Lock | None = None
     webhook_wakeup: asyncio.Event = field(default_factory=asyncio.Event)

@@ -105,7 +105,9 @@ class Settings(BaseSettings):
         if self.webhook_url and not self.webhook_secret:
             problems.append("WEBHOOK_URL is set without WEBHOOK_SECRET (webhooks would be unsigned)")
         if problems and not self.mtchat_dev:
-            raise ConfigError("refusing to start: " + "; ".join(problems) + " (set MTCHAT_DEV=true for local development)")
+            raise ConfigError(
+                "refusing to start: " + "; ".join(problems) + " (set MTCHAT_DEV=true for local development)"
+            )
         return problems
 
 

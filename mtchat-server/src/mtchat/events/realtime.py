@@ -113,8 +113,22 @@ class ErrorEvent(RealtimeEvent):
 EVENT_MODELS: dict[str, type[RealtimeEvent]] = {
     cls.model_fields["type"].default: cls
     for cls in (
-        MessageNew, MessageEdited, MessageDeleted, MessageRead, ParticipantJoined, ParticipantLeft,
-        DialogAdded, DialogRemoved, DialogUpdated, DialogDeleted, DialogArchived, DialogUnarchived,
-        PresenceUpdate, Typing, Connected, Pong, ErrorEvent,
+        MessageNew,
+        MessageEdited,
+        MessageDeleted,
+        MessageRead,
+        ParticipantJoined,
+        ParticipantLeft,
+        DialogAdded,
+        DialogRemoved,
+        DialogUpdated,
+        DialogDeleted,
+        DialogArchived,
+        DialogUnarchived,
+        PresenceUpdate,
+        Typing,
+        Connected,
+        Pong,
+        ErrorEvent,
     )
 }

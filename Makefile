@@ -1,0 +1,58 @@
+# MTChat entry points. `make help` lists them.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SERVER := mtchat-server
+SDK := mtchat-vue
+
+.PHONY: help install install-sdk lint test test-server test-sqlite test-postgres test-sdk test-e2e demo bench clean
+
+help:
+	@echo "make demo   - install and run MTChat on the embedded default with demo data"
+	@echo "make test   - install what tests need; lint, types, server tests on SQLite and PostgreSQL, SDK tests"
+	@echo "make lint   - ruff + mypy --strict + vue-tsc"
+	@echo "make bench  - benchmarks (see docs/benchmarks.md)"
+
+$(BIN)/mtchat: $(SERVER)/pyproject.toml $(SERVER)/constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c $(SERVER)/constraints.txt -e "./$(SERVER)[dev]"
+	touch $(BIN)/mtchat
+
+install: $(BIN)/mtchat
+
+$(SDK)/node_modules/.package-lock.json: $(SDK)/package-lock.json
+	cd $(SDK) && npm ci --no-audit --no-fund
+	touch $@
+
+install-sdk: $(SDK)/node_modules/.package-lock.json
+
+lint: install install-sdk
+	cd $(SERVER) && ../$(BIN)/ruff check src tests
+	cd $(SERVER) && ../$(BIN)/mypy
+	cd $(SDK) && npm run typecheck
+
+test-sqlite: install
+	cd $(SERVER) && MTCHAT_TEST_DB=sqlite ../$(BIN)/pytest -q
+
+test-postgres: install
+	cd $(SERVER) && MTCHAT_TEST_DB=postgres ../$(BIN)/pytest -q
+
+test-server: test-sqlite test-postgres
+
+test-sdk: install-sdk
+	cd $(SDK) && npm test
+
+test: lint test-server test-sdk
+
+test-e2e: install install-sdk
+	cd $(SDK) && MTCHAT_BIN=../$(BIN)/mtchat npm run e2e
+
+demo: install
+	$(BIN)/python scripts/demo.py
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(SDK)/node_modules $(SDK)/dist .mtchat
