@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 
@@ -29,6 +30,31 @@ def _serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     port = args.port if args.port is not None else settings.port
     uvicorn.run(app, host=args.host, port=port, log_level=settings.log_level, ws_max_size=1024 * 1024)
+    return 0
+
+
+def _worker(_args: argparse.Namespace) -> int:
+    """Background jobs only (webhook delivery), sharing the database with `mtchat serve`."""
+    from mtchat.app import build_runtime
+    from mtchat.db.migrate import upgrade_to_head
+    from mtchat.workers import start_background
+
+    settings = _settings_or_exit()
+
+    async def run() -> None:
+        runtime = build_runtime(settings)
+        if settings.mtchat_auto_migrate:
+            await upgrade_to_head(runtime.engine)
+        await runtime.hub.start()
+        start_background(runtime, serve=False)
+        try:
+            await asyncio.gather(*runtime.tasks)
+        finally:
+            await runtime.hub.close()
+            await runtime.engine.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
     return 0
 
 
@@ -88,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None)
     serve.set_defaults(func=_serve)
+    worker = sub.add_parser("worker", help="run background jobs (webhook delivery) without HTTP")
+    worker.set_defaults(func=_worker)
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=_migrate)
     token = sub.add_parser("token", help="mint a token with the configured secrets (development)")

@@ -7,4 +7,8 @@ from mtchat.runtime import Runtime
 
 def start_background(runtime: Runtime, *, serve: bool = True) -> None:
     """Start the periodic jobs this process should run (each is a loop that survives errors)."""
-    return None
+    from mtchat.workers.webhook_delivery import delivery_loop
+
+    settings = runtime.settings
+    if settings.webhook_url and (settings.webhook_workers_in_serve or not serve):
+        runtime.spawn(delivery_loop(runtime), "webhook-delivery")
