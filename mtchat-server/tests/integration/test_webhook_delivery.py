@@ -83,8 +83,15 @@ async def enqueue(database_url: str, events: list[tuple[str, dict[str, Any]]]) -
             await conn.execute(
                 insert(WebhookDelivery),
                 [
-                    {"id": i, "event": e, "payload": d, "status": "pending", "attempts": 0,
-                     "next_attempt_at": now, "created_at": now}
+                    {
+                        "id": i,
+                        "event": e,
+                        "payload": d,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
                     for i, (e, d) in zip(ids, events, strict=True)
                 ],
             )
