@@ -21,6 +21,7 @@ from mtchat.ratelimit import MemoryRateLimiter, RateLimiter
 from mtchat.realtime.factory import make_hub
 from mtchat.runtime import Runtime
 from mtchat.settings import Settings
+from mtchat.storage.factory import make_storage
 from mtchat.workers import start_background
 
 log = logging.getLogger("mtchat")
@@ -36,6 +37,7 @@ def build_runtime(settings: Settings) -> Runtime:
         hub=make_hub(settings),
         rate_limiter=limiter,
         write_lock=asyncio.Lock() if engine.dialect.name == "sqlite" else None,
+        storage=make_storage(settings),
     )
     return runtime
 

@@ -22,6 +22,7 @@ from mtchat.settings import Settings
 
 if TYPE_CHECKING:
     from mtchat.ratelimit import RateLimiter
+    from mtchat.storage.base import ObjectStore
 
 log = logging.getLogger("mtchat")
 
@@ -78,6 +79,7 @@ class Runtime:
     write_lock: asyncio.Lock | None = None
     webhook_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    storage: ObjectStore | None = None
 
     @property
     def is_sqlite(self) -> bool:

@@ -112,7 +112,7 @@ async def test_retried_until_delivered_with_valid_signatures(
 ) -> None:
     running = server_factory(webhook_url=receiver.url, webhook_secret=SECRET, webhook_poll_seconds=0.1)
     ids = await enqueue(database_url, [("message.new", {"n": i, "participants": ["u2"]}) for i in range(5)])
-    await wait_for(lambda: len(receiver.requests) >= 5)
+    await wait_for(lambda: {json.loads(b)["id"] for _, b in receiver.requests} >= {str(i) for i in ids})
     got = {}
     for headers, body in receiver.requests:
         verify(body, headers, SECRET)
@@ -121,7 +121,8 @@ async def test_retried_until_delivered_with_valid_signatures(
         assert headers["X-Webhook-Event"] == "message.new"
         got[envelope["id"]] = envelope
     assert set(got) == {str(i) for i in ids}
-    assert all(receiver.seen[str(i)] == 3 for i in ids)  # two 503s, then success
+    # two 503s, then success (at least once: a slow answer may be retried once more)
+    assert all(receiver.seen[str(i)] >= 3 for i in ids)
 
     async with httpx.AsyncClient(base_url=running.url) as http:
         admin = auth(admin_token())
@@ -137,7 +138,7 @@ async def test_retried_until_delivered_with_valid_signatures(
             await asyncio.sleep(0.1)
             rows = await delivered()
         assert len(rows) == 5
-        assert all(r["attempts"] == 3 and r["last_error"] is None for r in rows)
+        assert all(r["attempts"] >= 3 and r["last_error"] is None for r in rows)
 
         redo = await http.post(f"/api/v1/management/webhooks/deliveries/{ids[0]}/redeliver", headers=admin)
         assert redo.status_code == 200

@@ -6,7 +6,10 @@ Implementations: the in-process hub below (embedded default) and the Redis one (
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mtchat.realtime.memory import Connection
 
 
 class Hub(Protocol):
@@ -20,4 +23,12 @@ class Hub(Protocol):
 
     async def online(self, user_ids: Collection[str]) -> set[str]:
         """The subset of ``user_ids`` that has at least one open socket anywhere."""
+        ...
+
+    async def connect(self, conn: Connection) -> bool:
+        """Register a local socket; True when its user just came online (no socket anywhere before)."""
+        ...
+
+    async def disconnect(self, conn: Connection) -> bool:
+        """Unregister a local socket; True when its user has no socket left anywhere."""
         ...

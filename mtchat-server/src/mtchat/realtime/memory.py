@@ -62,3 +62,9 @@ class MemoryHub:
 
     async def online(self, user_ids: Collection[str]) -> set[str]:
         return self.local.users() & set(user_ids)
+
+    async def connect(self, conn: Connection) -> bool:
+        return self.local.add(conn)
+
+    async def disconnect(self, conn: Connection) -> bool:
+        return self.local.remove(conn)

@@ -6,7 +6,7 @@ import importlib
 
 from fastapi import FastAPI
 
-ROUTERS: list[str] = []
+ROUTERS: list[str] = ["ws", "webhooks_admin", "management", "dialogs", "messages", "uploads"]
 
 
 def include_routes(app: FastAPI) -> None:

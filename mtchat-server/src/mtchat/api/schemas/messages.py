@@ -1,0 +1,77 @@
+"""Bodies and shapes of the message side of the Chat API (SPEC §5.3)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from mtchat.domain.limits import MAX_ATTACHMENTS, MAX_CONTENT, MAX_ID
+
+ContentStr = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CONTENT)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class SendMessageIn(_Body):
+    content: ContentStr
+    reply_to: uuid.UUID | None = None
+    client_message_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
+    attachments: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+
+
+class EditMessageIn(_Body):
+    content: ContentStr
+
+
+class ReadIn(_Body):
+    last_read_message_id: uuid.UUID
+
+
+class AttachmentOut(BaseModel):
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+    url: str | None = None
+    thumbnail_url: str | None = None
+
+
+class MessageOut(BaseModel):
+    id: uuid.UUID
+    dialog_id: uuid.UUID
+    sender_id: str | None
+    sender_name: str | None
+    message_type: str
+    content: str
+    reply_to_id: uuid.UUID | None
+    mentions: list[str]
+    attachments: list[AttachmentOut]
+    sent_at: datetime
+    last_edited_at: datetime | None
+    client_message_id: str | None
+
+
+class HistoryOut(BaseModel):
+    messages: list[MessageOut]
+    has_more_before: bool
+    has_more_after: bool
+    first_unread_message_id: uuid.UUID | None
+
+
+class ReadStateOut(BaseModel):
+    dialog_id: uuid.UUID
+    last_read_message_id: uuid.UUID | None
+    unread_count: int
+
+
+class ReaderOut(BaseModel):
+    user_id: str
+    display_name: str | None
+    last_read_message_id: uuid.UUID | None

@@ -1,0 +1,1 @@
+"""File storage: local directory (embedded default) or S3-compatible, behind one protocol."""
