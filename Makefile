@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 SERVER := mtchat-server
 SDK := mtchat-vue
 
-.PHONY: help install install-sdk lint test test-server test-sqlite test-postgres test-sdk test-e2e demo bench clean
+.PHONY: help install install-sdk lint test test-server test-sqlite test-postgres test-sdk test-e2e demo demo-api bench clean
 
 help:
-	@echo "make demo   - install and run MTChat on the embedded default with demo data"
+	@echo "make demo   - install, build the SDK and the TMS demo, run MTChat + demo host on the embedded default"
+	@echo "make demo-api - only the service with seeded dialogs and printed tokens (curl walk-through)"
 	@echo "make test   - install what tests need; lint, types, server tests on SQLite and PostgreSQL, SDK tests"
 	@echo "make lint   - ruff + mypy --strict + vue-tsc"
 	@echo "make bench  - benchmarks (see docs/benchmarks.md)"
@@ -48,11 +49,18 @@ test: lint test-server test-sdk
 test-e2e: install install-sdk
 	cd $(SDK) && MTCHAT_BIN=../$(BIN)/mtchat npm run e2e
 
-demo: install
+EXAMPLE := mtchat-example
+
+demo: install install-sdk
+	cd $(SDK) && npm run build
+	cd $(EXAMPLE) && npm ci --no-audit --no-fund && npm run build
+	$(BIN)/python $(EXAMPLE)/run.py
+
+demo-api: install
 	$(BIN)/python scripts/demo.py
 
 bench: install
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) $(SDK)/node_modules $(SDK)/dist .mtchat
+	rm -rf $(VENV) $(SDK)/node_modules $(SDK)/dist $(EXAMPLE)/node_modules $(EXAMPLE)/dist .mtchat

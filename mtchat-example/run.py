@@ -46,6 +46,34 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
     return False
 
 
+# A few dialogs of the seed's scenario, so the lists are not empty on first start (idempotent).
+SEED = [
+    ("tender", "tender-uuid-456", "Тендер #4567: Москва → Казань",
+     [("user-1", "Анна Логистова", "TRUCKER Logistics")]),
+    ("order", "order-789", "Заказ #789",
+     [("user-2", "Борис Перевозов", "Cargo Carrier LLC"), ("user-3", "Вера Менеджерова", "TRUCKER Logistics")]),
+]
+SEED_SCOPE = {"tenant_uid": "tenant-abc", "scope_level1": ["dept_logistics"],
+              "scope_level2": ["tender:manager", "tender:admin"]}
+
+
+def seed() -> None:
+    headers = {"Authorization": f"Bearer {SECRETS['ADMIN_API_TOKEN']}"}
+    with httpx.Client(base_url=MTCHAT_URL, headers=headers, timeout=10) as client:
+        for object_type, object_id, title, people in SEED:
+            params = {"object_type": object_type, "object_id": object_id}
+            found = client.get("/api/v1/management/dialogs", params=params)
+            if found.status_code == 200 and found.json().get("data"):
+                continue
+            client.post(
+                "/api/v1/management/dialogs",
+                json={"object_type": object_type, "object_id": object_id, "title": title,
+                      "participants": [{"user_id": u, "display_name": n, "company": c} for u, n, c in people],
+                      "access_scopes": [SEED_SCOPE]},
+                headers={"Idempotency-Key": f"demo-{object_id}"},
+            ).raise_for_status()
+
+
 def port_busy(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
@@ -103,6 +131,7 @@ def main() -> int:
         if not wait_ready(f"{MTCHAT_URL}/health/ready", server):
             print("mtchat demo: the MTChat server did not start", file=sys.stderr)
             return 1
+        seed()
         print(f"\nMTChat demo is ready: {DEMO_URL}\n", flush=True)
         print(f"  MTChat API:  {MTCHAT_URL}  (docs: {MTCHAT_URL}/docs)")
         print(f"  Host app:    {DEMO_URL}  (tenders, chats, admin panel, webhook inbox)")

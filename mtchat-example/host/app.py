@@ -26,9 +26,8 @@ import jwt
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
-
 from mtchat.webhooks import verify
+from pydantic import BaseModel, Field
 
 MTCHAT_URL = os.environ.get("MTCHAT_URL", "http://127.0.0.1:8080").rstrip("/")
 MTCHAT_PUBLIC_URL = os.environ.get("MTCHAT_PUBLIC_URL", MTCHAT_URL).rstrip("/")
@@ -54,7 +53,8 @@ USERS: list[dict[str, Any]] = [
 USERS_BY_ID = {u["id"]: u for u in USERS}
 
 TENDERS: list[dict[str, Any]] = [
-    {"id": "tender-uuid-123", "number": "1234", "title": "Обсуждение тендера #1234", "route": "Москва → Санкт-Петербург",
+    {"id": "tender-uuid-123", "number": "1234", "title": "Обсуждение тендера #1234",
+     "route": "Москва → Санкт-Петербург",
      "cargo": "Паллеты, 20 т", "date": "2026-12-05", "price": "185 000 ₽", "organizer_id": "user-1"},
     {"id": "tender-uuid-456", "number": "4567", "title": "Тендер #4567: Москва → Казань", "route": "Москва → Казань",
      "cargo": "Рефрижератор, 12 т", "date": "2026-12-08", "price": "142 000 ₽", "organizer_id": "user-1"},
@@ -158,7 +158,7 @@ async def contact_organizer(tender_id: str, request: Request) -> JSONResponse:
         raise HTTPException(404, "no such tender")
     me = _current_user(request)
     organizer = USERS_BY_ID[t["organizer_id"]]
-    if me["id"] == organizer["id"]:
+    if me["id"] == organizer["id"]:  # the organizer has nobody to contact
         raise HTTPException(400, "you are the organizer of this tender")
     # One dialog per (tender, counterpart): the object id carries the counterpart's tenant.
     scopes = [_scope_of(organizer)]
@@ -176,7 +176,8 @@ async def contact_organizer(tender_id: str, request: Request) -> JSONResponse:
             candidates.append(found.json()["data"])
         # Several carriers may talk to the same organizer about one tender: each gets their own dialog,
         # so also look at the tender's other dialogs for the one this user is in.
-        listed = await client.get("/api/v1/management/dialogs", params={"object_type": object_type, "object_id": t["id"]})
+        params = {"object_type": object_type, "object_id": t["id"]}
+        listed = await client.get("/api/v1/management/dialogs", params=params)
         if listed.status_code == 200:
             candidates += listed.json().get("data") or []
         seen: set[str] = set()

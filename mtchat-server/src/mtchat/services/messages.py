@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mtchat.api.schemas.messages import (
+    AttachmentOut,
     EditMessageIn,
     HistoryOut,
     MessageOut,
@@ -22,15 +23,17 @@ from mtchat.api.schemas.messages import (
     SendMessageIn,
 )
 from mtchat.auth import User
-from mtchat.db.models import Dialog, Message, MessageEdit, Participant
+from mtchat.db.models import Attachment, Dialog, Message, MessageEdit, Participant
 from mtchat.db.types import utcnow
 from mtchat.domain.limits import DEFAULT_PAGE, MAX_PAGE
 from mtchat.domain.sanitize import sanitize
-from mtchat.errors import AttachmentNotFound, InvalidInput, MessageNotFound, NotMessageAuthor
+from mtchat.errors import InvalidInput, MessageNotFound, NotMessageAuthor
 from mtchat.events.realtime import MessageDeleted, MessageEdited, MessageNew, MessageRead
 from mtchat.ids import new_id
 from mtchat.runtime import Runtime, Tx
 from mtchat.services.access import access_member
+from mtchat.services.attachments import bind_attachments, delete_message_files, serialize_attachment
+from mtchat.workers.notifications import schedule_notifications
 
 SEARCH_LIMIT = 50
 
@@ -50,6 +53,29 @@ def message_out(m: Message) -> MessageOut:
         last_edited_at=m.last_edited_at,
         client_message_id=m.client_message_id,
     )
+
+
+async def with_attachments(runtime: Runtime, session: AsyncSession, outs: list[MessageOut]) -> list[MessageOut]:
+    """Fill ``attachments`` (with fresh signed URLs) for a page of messages in one query."""
+    if not outs or runtime.storage is None:
+        return outs
+    rows = await session.scalars(
+        select(Attachment)
+        .where(Attachment.message_id.in_([o.id for o in outs]), Attachment.status == "attached")
+        .order_by(Attachment.created_at, Attachment.id)
+    )
+    by_message: dict[uuid.UUID, list[Attachment]] = {}
+    for row in rows:
+        assert row.message_id is not None
+        by_message.setdefault(row.message_id, []).append(row)
+    ttl = runtime.settings.download_url_ttl_seconds
+    for out in outs:
+        atts = by_message.get(out.id)
+        if atts:
+            out.attachments = [
+                AttachmentOut.model_validate(await serialize_attachment(a, runtime.storage, ttl)) for a in atts
+            ]
+    return outs
 
 
 def _dialog_head(dialog: Dialog) -> dict[str, Any]:
@@ -116,7 +142,7 @@ async def send_message(
             existing = await _by_client_id(session, dialog_id, user.user_id, body.client_message_id)
             if existing is None:
                 raise
-            return message_out(existing), False
+            return (await with_attachments(runtime, session, [message_out(existing)]))[0], False
 
 
 async def _send(tx: Tx, user: User, dialog_id: uuid.UUID, body: SendMessageIn) -> tuple[MessageOut, bool]:
@@ -126,14 +152,11 @@ async def _send(tx: Tx, user: User, dialog_id: uuid.UUID, body: SendMessageIn) -
     if body.client_message_id is not None:
         existing = await _by_client_id(session, dialog_id, user.user_id, body.client_message_id)
         if existing is not None:
-            return message_out(existing), False
-    if body.attachments:
-        # Uploads are not wired yet, so no attachment id can belong to this dialog.
-        raise AttachmentNotFound()
+            return (await with_attachments(tx.runtime, session, [message_out(existing)]))[0], False
     participants = await _participants(session, dialog_id)
-    clean = sanitize(body.content, (p.user_id for p in participants))
-    if not clean.text and not clean.mentions:
-        raise InvalidInput("content is empty after sanitizing")
+    clean = sanitize(body.content, (p.user_id for p in participants)) if body.content.strip() else None
+    if (clean is None or (not clean.text and not clean.mentions)) and not body.attachments:
+        raise InvalidInput("content: empty message (send text or attachments)")
     if body.reply_to is not None:
         await _message_in(session, dialog_id, body.reply_to)
 
@@ -154,15 +177,16 @@ async def _send(tx: Tx, user: User, dialog_id: uuid.UUID, body: SendMessageIn) -
         sender_id=user.user_id,
         sender_name=me.display_name or user.name,
         message_type="user",
-        content=clean.html,
-        text=clean.text,
+        content=clean.html if clean else "",
+        text=clean.text if clean else "",
         reply_to_id=body.reply_to,
-        mentions=clean.mentions,
+        mentions=clean.mentions if clean else [],
         client_message_id=body.client_message_id,
         sent_at=now,
     )
     session.add(message)
     await session.flush()
+    bound = await bind_attachments(tx, user.user_id, dialog_id, message, [a.model_dump() for a in body.attachments])
     await session.execute(
         update(Participant)
         .where(Participant.dialog_id == dialog_id, Participant.user_id != user.user_id)
@@ -176,14 +200,27 @@ async def _send(tx: Tx, user: User, dialog_id: uuid.UUID, body: SendMessageIn) -
         .execution_options(synchronize_session=False)
     )
 
+    # A new message brings the dialog back from everyone's archive.
+    await session.execute(
+        update(Participant)
+        .where(Participant.dialog_id == dialog_id, Participant.is_archived.is_(True))
+        .values(is_archived=False)
+        .execution_options(synchronize_session=False)
+    )
     out = message_out(message)
+    if bound:
+        await with_attachments(tx.runtime, session, [out])
     recipients = [p.user_id for p in participants]
     tx.emit(recipients, MessageNew(dialog_id=dialog_id, message=out.model_dump(mode="json")))
     head = _dialog_head(dialog)
     wh_message = _webhook_message(message)
+    wh_message["attachments"] = [
+        {"id": str(a.id), "filename": a.filename, "content_type": a.content_type, "size": a.size} for a in bound
+    ]
     notify = [p.user_id for p in participants if p.user_id != user.user_id and p.notifications_enabled]
     tx.webhook("message.new", {**head, "message": wh_message, "participants": notify}, at=now)
-    for mentioned in clean.mentions:
+    await schedule_notifications(tx, dialog_id, message, notify)
+    for mentioned in clean.mentions if clean else []:
         if mentioned != user.user_id:
             tx.webhook("mention", {**head, "user_id": mentioned, "message": wh_message}, at=now)
     return out, True
@@ -192,7 +229,10 @@ async def _send(tx: Tx, user: User, dialog_id: uuid.UUID, body: SendMessageIn) -
 async def get_message(runtime: Runtime, user: User, dialog_id: uuid.UUID, message_id: uuid.UUID) -> MessageOut:
     async with runtime.read() as session:
         await access_member(session, user, dialog_id)
-        return message_out(await _message_in(session, dialog_id, message_id))
+        [out] = await with_attachments(
+            runtime, session, [message_out(await _message_in(session, dialog_id, message_id))]
+        )
+        return out
 
 
 async def edit_message(
@@ -223,7 +263,7 @@ async def edit_message(
         message.mentions = clean.mentions
         message.last_edited_at = now
         await session.flush()
-        out = message_out(message)
+        [out] = await with_attachments(runtime, session, [message_out(message)])
         tx.emit(
             [p.user_id for p in participants],
             MessageEdited(dialog_id=dialog_id, message=out.model_dump(mode="json")),
@@ -253,6 +293,7 @@ async def delete_message(runtime: Runtime, user: User, dialog_id: uuid.UUID, mes
             .execution_options(synchronize_session=False)
         )
         await session.execute(delete(MessageEdit).where(MessageEdit.message_id == message.id))
+        await delete_message_files(tx, message.id)
         await session.delete(message)
         participants = await _participants(session, dialog_id)
         tx.emit([p.user_id for p in participants], MessageDeleted(dialog_id=dialog_id, message_id=message_id))
@@ -322,7 +363,7 @@ async def history(
             .limit(1)
         )
         return HistoryOut(
-            messages=[message_out(m) for m in page],
+            messages=await with_attachments(runtime, session, [message_out(m) for m in page]),
             has_more_before=more_before,
             has_more_after=more_after,
             first_unread_message_id=first_unread,
@@ -389,4 +430,4 @@ async def search(runtime: Runtime, user: User, q: str, limit: int = SEARCH_LIMIT
             .order_by(Message.sent_at.desc(), Message.id.desc())
             .limit(max(1, min(limit, SEARCH_LIMIT)))
         )
-        return [message_out(m) for m in await session.scalars(stmt)]
+        return await with_attachments(runtime, session, [message_out(m) for m in await session.scalars(stmt)])

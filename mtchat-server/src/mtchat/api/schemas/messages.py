@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from mtchat.domain.limits import MAX_ATTACHMENTS, MAX_CONTENT, MAX_ID
+from mtchat.domain.limits import MAX_CONTENT, MAX_ID
 
 ContentStr = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CONTENT)]
 
@@ -17,11 +17,20 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class AttachmentIn(_Body):
+    """An upload from ``POST /upload/presign``: its ``s3_key`` (other fields are informative)."""
+
+    s3_key: str = Field(min_length=1, max_length=512)
+    filename: str | None = Field(default=None, max_length=255)
+
+
 class SendMessageIn(_Body):
-    content: ContentStr
+    # May be empty when the message carries attachments only.
+    content: str = Field(default="", max_length=MAX_CONTENT)
     reply_to: uuid.UUID | None = None
     client_message_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
-    attachments: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+    # The limit of 10 is checked by the service so it answers TOO_MANY_ATTACHMENTS.
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=100)
 
 
 class EditMessageIn(_Body):
