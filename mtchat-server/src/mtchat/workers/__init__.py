@@ -7,6 +7,8 @@ from mtchat.runtime import Runtime
 
 def start_background(runtime: Runtime, *, serve: bool = True) -> None:
     """Start the periodic jobs this process should run (each is a loop that survives errors)."""
+    from mtchat.workers.archive import archive_loop
+    from mtchat.workers.cleanup import cleanup_loop
     from mtchat.workers.notifications import notification_loop
     from mtchat.workers.webhook_delivery import delivery_loop
 
@@ -16,3 +18,7 @@ def start_background(runtime: Runtime, *, serve: bool = True) -> None:
     if settings.webhook_url:
         # Cheap and idempotent under SKIP LOCKED, so every process may run it.
         runtime.spawn(notification_loop(runtime), "notifications")
+    if settings.archive_after_seconds > 0:
+        runtime.spawn(archive_loop(runtime), "auto-archive")
+    if runtime.storage is not None:
+        runtime.spawn(cleanup_loop(runtime), "upload-cleanup")
