@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,11 +62,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         try:
             yield
         finally:
-            for task in runtime.tasks:
-                task.cancel()
-            for task in runtime.tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await runtime.stop_background()
             await runtime.hub.close()
             await runtime.engine.dispose()
 

@@ -78,6 +78,9 @@ class Runtime:
     # SQLite has one writer: serialising our own write transactions avoids "database is locked".
     write_lock: asyncio.Lock | None = None
     webhook_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set on shutdown: background loops finish their current round and return (never cancelled
+    # mid-query, which would leave a database driver thread talking to a closed event loop).
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     storage: ObjectStore | None = None
 
@@ -126,6 +129,27 @@ class Runtime:
                 await callback()
             except Exception:
                 log.exception("after-commit callback failed")
+
+    async def idle(self, seconds: float, wake: asyncio.Event | None = None) -> None:
+        """Sleep between rounds of a background loop; returns early on shutdown (or ``wake``)."""
+        waiters = [asyncio.ensure_future(self.stopping.wait())]
+        if wake is not None:
+            waiters.append(asyncio.ensure_future(wake.wait()))
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def stop_background(self, grace: float = 10.0) -> None:
+        self.stopping.set()
+        if self.tasks:
+            _done, pending = await asyncio.wait(self.tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=grace)
+        self.tasks.clear()
 
     def spawn(self, coro: Awaitable[None], name: str) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)

@@ -28,7 +28,7 @@ SECRET = "whsec_dGVzdC13ZWJob29rLXNlY3JldC0xMjM0NTY3OA=="
 class Receiver:
     """A webhook endpoint that fails the first ``fail_first`` requests of each event id."""
 
-    def __init__(self, fail_first: int = 0) -> None:
+    def __init__(self, fail_first: int = 0, port: int | None = None) -> None:
         self.fail_first = fail_first
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.seen: dict[str, int] = {}
@@ -51,7 +51,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 return None
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

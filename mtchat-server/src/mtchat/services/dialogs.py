@@ -41,6 +41,7 @@ from mtchat.events.realtime import (
 )
 from mtchat.runtime import Runtime, Tx
 from mtchat.services.access import access_dialog, access_member
+from mtchat.services.attachments import delete_dialog_files
 
 # ---------------------------------------------------------------- serialization
 
@@ -364,6 +365,8 @@ async def delete_dialog(runtime: Runtime, dialog_id: uuid.UUID) -> None:
     async with runtime.tx() as tx:
         dialog = await _get_dialog(tx.session, dialog_id, for_update=True)
         recipients = await _participant_ids(tx.session, dialog.id)
+        # Objects are removed after commit; the rows go with the dialog (ON DELETE CASCADE).
+        await delete_dialog_files(tx, dialog.id)
         await tx.session.execute(delete(Dialog).where(Dialog.id == dialog.id))
         tx.emit(recipients, DialogDeleted(dialog_id=dialog_id))
 
@@ -401,6 +404,7 @@ async def replace_scopes(runtime: Runtime, dialog_id: uuid.UUID, scopes: Sequenc
 async def post_management_message(runtime: Runtime, dialog_id: uuid.UUID, body: ManagementMessageIn) -> dict[str, Any]:
     async with runtime.tx() as tx:
         dialog = await _get_dialog(tx.session, dialog_id, for_update=True)
+        # The Management API takes plain text from the host: escaped, never interpreted as markup.
         text = body.content
         content = "<p>" + html.escape(text) + "</p>"
         if body.sender_id is None:

@@ -51,7 +51,7 @@ async def archive_inactive(runtime: Runtime) -> int:
 
 
 async def archive_loop(runtime: Runtime) -> None:
-    while True:
+    while not runtime.stopping.is_set():
         try:
             done = await archive_inactive(runtime)
         except asyncio.CancelledError:
@@ -60,4 +60,4 @@ async def archive_loop(runtime: Runtime) -> None:
             log.exception("auto-archive round failed")
             done = 0
         if done < BATCH:
-            await asyncio.sleep(runtime.settings.archive_check_seconds)
+            await runtime.idle(runtime.settings.archive_check_seconds)

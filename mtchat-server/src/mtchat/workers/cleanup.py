@@ -14,7 +14,7 @@ INTERVAL_SECONDS = 3600.0
 
 
 async def cleanup_loop(runtime: Runtime, interval: float = INTERVAL_SECONDS) -> None:
-    while True:
+    while not runtime.stopping.is_set():
         try:
             removed = await cleanup_unattached(runtime)
             if removed:
@@ -23,4 +23,4 @@ async def cleanup_loop(runtime: Runtime, interval: float = INTERVAL_SECONDS) -> 
             raise
         except Exception:
             log.exception("upload cleanup failed")
-        await asyncio.sleep(interval)
+        await runtime.idle(interval)

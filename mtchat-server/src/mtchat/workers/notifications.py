@@ -95,7 +95,7 @@ async def process_due(runtime: Runtime) -> int:
 
 
 async def notification_loop(runtime: Runtime, interval: float = 0.5) -> None:
-    while True:
+    while not runtime.stopping.is_set():
         try:
             done = await process_due(runtime)
         except asyncio.CancelledError:
@@ -104,4 +104,4 @@ async def notification_loop(runtime: Runtime, interval: float = 0.5) -> None:
             log.exception("notification round failed")
             done = 0
         if not done:
-            await asyncio.sleep(interval)
+            await runtime.idle(interval)

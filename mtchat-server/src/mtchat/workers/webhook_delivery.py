@@ -10,7 +10,6 @@ a worker that dies mid-send leaves a lock that simply expires, and the row is se
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -110,7 +109,7 @@ async def run_once(runtime: Runtime, client: httpx.AsyncClient) -> int:
 async def delivery_loop(runtime: Runtime) -> None:
     timeout = httpx.Timeout(runtime.settings.webhook_timeout_seconds)
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
-        while True:
+        while not runtime.stopping.is_set():
             try:
                 sent = await run_once(runtime, client)
             except asyncio.CancelledError:
@@ -121,8 +120,7 @@ async def delivery_loop(runtime: Runtime) -> None:
             if sent:
                 continue
             runtime.webhook_wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(runtime.webhook_wakeup.wait(), runtime.settings.webhook_poll_seconds)
+            await runtime.idle(runtime.settings.webhook_poll_seconds, runtime.webhook_wakeup)
 
 
 async def redeliver(runtime: Runtime, delivery_id: uuid.UUID) -> WebhookDelivery | None:
