@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 SERVER := mtchat-server
 SDK := mtchat-vue
+EXAMPLE := mtchat-example
 
-.PHONY: help install install-sdk lint test test-server test-sqlite test-postgres test-sdk test-e2e demo demo-api bench clean
+.PHONY: help install install-sdk lint test test-server test-sqlite test-postgres test-sdk test-e2e test-demo demo demo-build demo-api bench clean
 
 help:
 	@echo "make demo   - install, build the SDK and the TMS demo, run MTChat + demo host on the embedded default"
@@ -44,16 +45,20 @@ test-server: test-sqlite test-postgres
 test-sdk: install-sdk
 	cd $(SDK) && npm test
 
-test: lint test-server test-sdk
+test: lint test-server test-sdk test-e2e test-demo
 
+# Browser tests use Debian's chromium (/usr/bin/chromium); .ci/run installs it when missing.
 test-e2e: install install-sdk
 	cd $(SDK) && MTCHAT_BIN=../$(BIN)/mtchat npm run e2e
 
-EXAMPLE := mtchat-example
-
-demo: install install-sdk
+demo-build: install install-sdk
 	cd $(SDK) && npm run build
 	cd $(EXAMPLE) && npm ci --no-audit --no-fund && npm run build
+
+test-demo: demo-build
+	cd $(EXAMPLE) && npm run e2e
+
+demo: demo-build
 	$(BIN)/python $(EXAMPLE)/run.py
 
 demo-api: install

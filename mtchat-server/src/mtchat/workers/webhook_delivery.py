@@ -17,7 +17,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from mtchat.db.models import WebhookDelivery
 from mtchat.db.types import utcnow
@@ -43,23 +43,35 @@ def envelope(row: WebhookDelivery) -> bytes:
 
 
 async def claim_due(runtime: Runtime, now: datetime, lease: float) -> list[WebhookDelivery]:
+    """Lease up to BATCH due rows in one ``UPDATE … RETURNING`` statement.
+
+    One statement is atomic on both databases: on PostgreSQL the inner ``FOR UPDATE SKIP LOCKED``
+    lets concurrent workers take disjoint rows; on SQLite the statement holds the write lock.
+    """
+    due = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now),
+        )
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(BATCH)
+    )
+    if not runtime.is_sqlite:
+        due = due.with_for_update(skip_locked=True)
     async with runtime.tx() as tx:
-        stmt = (
-            select(WebhookDelivery)
+        rows = await tx.session.scalars(
+            update(WebhookDelivery)
             .where(
-                WebhookDelivery.status == "pending",
-                WebhookDelivery.next_attempt_at <= now,
+                WebhookDelivery.id.in_(due.scalar_subquery()),
                 or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now),
             )
-            .order_by(WebhookDelivery.next_attempt_at)
-            .limit(BATCH)
+            .values(locked_until=now + timedelta(seconds=lease))
+            .returning(WebhookDelivery)
+            .execution_options(synchronize_session=False)
         )
-        if not runtime.is_sqlite:
-            stmt = stmt.with_for_update(skip_locked=True)
-        rows = list(await tx.session.scalars(stmt))
-        for row in rows:
-            row.locked_until = now + timedelta(seconds=lease)
-        return rows
+        return list(rows)
 
 
 async def deliver_one(runtime: Runtime, client: httpx.AsyncClient, row: WebhookDelivery) -> None:
