@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import jwt
@@ -95,7 +95,7 @@ class Server:
                 self.proc.kill()
         self.log.close()
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         self.wait_ready()
         return self
 

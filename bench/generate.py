@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import random
-import secrets
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -93,8 +92,6 @@ async def load(dsn: str, n_dialogs: int, n_messages: int, n_users: int, seed: in
     now = datetime.now(UTC)
     start_time = now - timedelta(days=90)
     span = (now - start_time).total_seconds()
-    avg_msgs = n_messages / max(1, n_dialogs)
-    profiles = [user_profile(i) for i in range(n_users)]
     # Message counts per dialog: skewed (some busy dialogs), summing to n_messages exactly.
     weights = [rnd.expovariate(1.0) for _ in range(n_dialogs)]
     total_w = sum(weights)
@@ -102,7 +99,6 @@ async def load(dsn: str, n_dialogs: int, n_messages: int, n_users: int, seed: in
     short = n_messages - sum(msg_counts)
     for i in range(short):
         msg_counts[i % n_dialogs] += 1
-    del avg_msgs
 
     for base in range(0, n_dialogs, chunk):
         dialogs, parts, scopes, svalues, msgs = [], [], [], [], []
@@ -189,7 +185,6 @@ async def load(dsn: str, n_dialogs: int, n_messages: int, n_users: int, seed: in
         print(f"  {counts['dialogs']}/{n_dialogs} dialogs, {counts['messages']} messages", flush=True)
     await conn.execute("VACUUM ANALYZE")
     await conn.close()
-    del profiles
     return counts
 
 
@@ -209,7 +204,6 @@ async def amain() -> None:
     counts = await load(dsn, args.dialogs, args.messages, args.users, args.seed, args.chunk)
     meta = {"dsn": dsn, "users": args.users, **counts, "seconds": round(time.perf_counter() - t0, 1)}
     print(json.dumps(meta))
-    _ = secrets  # noqa
 
 
 if __name__ == "__main__":

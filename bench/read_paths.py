@@ -23,8 +23,8 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Server, db_dsn, print_table, summary, user_token  # noqa: E402
-from generate import RARE_WORD, user_profile  # noqa: E402
+from common import Server, db_dsn, print_table, summary, user_token
+from generate import RARE_WORD, user_profile
 
 
 async def run_path(
@@ -63,11 +63,10 @@ async def run_path(
 
 async def explain(dsn: str, n_users: int) -> None:
     """EXPLAIN ANALYZE of the two list queries, compiled from the service's own SQLAlchemy code."""
-    from sqlalchemy.dialects import postgresql
-
     from mtchat.auth import User
     from mtchat.db.models import Dialog, Participant
     from mtchat.services import dialogs as svc
+    from sqlalchemy.dialects import postgresql
 
     prof = user_profile(random.randrange(n_users))
     user = User(
