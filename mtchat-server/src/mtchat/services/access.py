@@ -39,16 +39,22 @@ def user_matches(user: User, scopes: list[AccessScope]) -> bool:
     )
 
 
-async def access_dialog(
-    session: AsyncSession, user: User, dialog_id: uuid.UUID, *, for_update: bool = False
-) -> DialogAccess:
-    """Load a dialog the user may see (participant or matching scope), else DialogNotFound (404)."""
+async def load_dialog(session: AsyncSession, dialog_id: uuid.UUID, *, for_update: bool = False) -> Dialog:
+    """The dialog (optionally row-locked), or DialogNotFound. No visibility check: admin paths only."""
     stmt = select(Dialog).where(Dialog.id == dialog_id)
     if for_update:
         stmt = stmt.with_for_update()
     dialog = await session.scalar(stmt)
     if dialog is None:
         raise DialogNotFound()
+    return dialog
+
+
+async def access_dialog(
+    session: AsyncSession, user: User, dialog_id: uuid.UUID, *, for_update: bool = False
+) -> DialogAccess:
+    """Load a dialog the user may see (participant or matching scope), else DialogNotFound (404)."""
+    dialog = await load_dialog(session, dialog_id, for_update=for_update)
     participant = await session.get(Participant, (dialog_id, user.user_id))
     if participant is not None:
         return DialogAccess(dialog, participant, can_join=False)
