@@ -42,6 +42,7 @@ from mtchat.events.realtime import (
 from mtchat.runtime import Runtime, Tx
 from mtchat.services.access import access_dialog, access_member, load_dialog
 from mtchat.services.attachments import delete_dialog_files
+from mtchat.services.messages import message_out as chat_message_out
 
 # ---------------------------------------------------------------- serialization
 
@@ -88,20 +89,8 @@ def scope_out(s: AccessScope) -> dict[str, Any]:
 
 
 def message_out(m: Message) -> dict[str, Any]:
-    return {
-        "id": str(m.id),
-        "dialog_id": str(m.dialog_id),
-        "sender_id": m.sender_id,
-        "sender_name": m.sender_name,
-        "message_type": m.message_type,
-        "content": m.content,
-        "reply_to_id": str(m.reply_to_id) if m.reply_to_id else None,
-        "mentions": list(m.mentions or []),
-        "attachments": [],
-        "sent_at": _iso(m.sent_at),
-        "last_edited_at": _iso(m.last_edited_at),
-        "client_message_id": m.client_message_id,
-    }
+    # One message shape for the API and the socket: the Chat API's serializer.
+    return chat_message_out(m).model_dump(mode="json")
 
 
 # ---------------------------------------------------------------- shared write helpers
