@@ -191,6 +191,14 @@ export class ChatServer {
     if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${text}`)
     return text ? JSON.parse(text).data : undefined
   }
+
+  /** Presign + PUT as a user (what the SDK does); returns the attachment ref for `sendMessage`. */
+  async uploadAs(token, dialogId, filename, contentType, bytes) {
+    const p = await this.user(token, 'POST', '/upload/presign', { dialog_id: dialogId, filename, content_type: contentType, size: bytes.length })
+    const r = await fetch(p.upload_url, { method: p.method || 'PUT', headers: { 'Content-Type': contentType, ...p.headers }, body: bytes })
+    if (!r.ok) throw new Error(`upload ${filename} → ${r.status} ${await r.text()}`)
+    return { s3_key: p.s3_key, filename, content_type: contentType, size: bytes.length }
+  }
 }
 
 const MIME = {

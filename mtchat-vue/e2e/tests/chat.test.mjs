@@ -107,14 +107,25 @@ describe('full mode, two users', { timeout: 240_000 }, () => {
     await edited.locator('.mtchat-msg__edited', { hasText: 'изменено' }).waitFor()
   })
 
-  it('deletes a message for everyone', async () => {
+  it('deletes a message for everyone; a reply to it says the original is gone', async () => {
     await typeAndSend(A, 'Это сообщение будет удалено')
-    await msg(B, 'Это сообщение будет удалено').waitFor({ timeout: T })
+    const original = msg(B, 'Это сообщение будет удалено')
+    await original.waitFor({ timeout: T })
+    await original.hover()
+    await original.locator('[data-action="reply"]').click()
+    await B.keyboard.type('Ок, понял')
+    await B.keyboard.press('Enter')
+    await msg(A, 'Ок, понял').locator('[data-testid="quote"]', { hasText: 'Это сообщение будет удалено' }).waitFor({ timeout: T })
     const m = msg(A, 'Это сообщение будет удалено')
     await m.hover()
     await m.locator('[data-action="delete"]').click()
-    await msg(B, 'Это сообщение будет удалено').waitFor({ state: 'detached', timeout: T })
+    await original.waitFor({ state: 'detached', timeout: T })
     await m.waitFor({ state: 'detached', timeout: T })
+    for (const page of [A, B]) {
+      const quote = msg(page, 'Ок, понял').locator('[data-testid="quote"]')
+      await quote.filter({ hasText: 'Сообщение удалено' }).waitFor({ timeout: T })
+      assert.equal(await quote.isDisabled(), true)
+    }
   })
 
   it('inserts an @mention from the participant list', async () => {
@@ -202,6 +213,8 @@ describe('full mode, two users', { timeout: 240_000 }, () => {
     await P.screenshot({ path: screenshotPath('full-phone-375-list.png') })
     await P.locator(`.mtchat-dialog[data-dialog-id="${dialog.id}"] button`).click()
     await msg(P, 'Завтра к 9:00').waitFor({ timeout: T })
+    // A fresh page knows Alice read Bob's reply long ago (stored read state, not a live event).
+    await msg(P, 'Завтра к 9:00').locator('[data-testid="read-receipt"].is-read').waitFor({ timeout: T })
     assert.equal(await P.locator('.mtchat-full__list').isVisible(), false)
     await P.screenshot({ path: screenshotPath('full-phone-375-chat.png') })
     await P.locator('.mtchat-chat__back').click()

@@ -14,6 +14,7 @@ export const en: Dictionary = {
   'list.unread': '{n} unread',
   'list.noMessages': 'No messages',
   'list.you': 'You',
+  'list.muted': 'Notifications off',
   'chat.selectDialog': 'Select a chat',
   'chat.back': 'Back',
   'chat.info': 'Chat info',

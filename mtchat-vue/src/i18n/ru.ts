@@ -13,6 +13,7 @@ export const ru = {
   'list.unread': '{n} непрочитанных',
   'list.noMessages': 'Нет сообщений',
   'list.you': 'Вы',
+  'list.muted': 'Уведомления выключены',
   'chat.selectDialog': 'Выберите чат',
   'chat.back': 'Назад',
   'chat.info': 'Информация о чате',

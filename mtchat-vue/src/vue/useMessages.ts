@@ -30,7 +30,10 @@ export interface UseMessagesReturn {
   focusId: ShallowRef<string | null>
   /** Optimistic messages' state by local id. */
   pending: ShallowRef<Record<string, MessageStatus>>
-  /** Last read message per other user (from `message.read` events): drives the "read" ticks. */
+  /**
+   * Last read message per other user: seeded from `…/readers` of my oldest loaded message (the
+   * stored state), then moved forward by live `message.read` events. Drives the "read" ticks.
+   */
   readBy: ShallowRef<Record<string, string>>
   /** My own last message that can still be edited (for ↑ in an empty editor). */
   lastOwnMessage: ComputedRef<Message | null>
@@ -70,6 +73,8 @@ export function useMessages(
   const readBy = shallowRef<Record<string, string>>({})
   const drafts = new Map<string, { content: string; options: SendOptions }>()
   let lastReadSent: string | null = null
+  /** Oldest own message whose readers we fetched: later ones are covered by that answer. */
+  let readSeededFrom: string | null = null
   let generation = 0
 
   const id = () => toValue(dialogId) ?? null
@@ -83,6 +88,34 @@ export function useMessages(
     }
     return null
   })
+
+  function noteRead(userId: string, messageId: string | null | undefined): void {
+    if (!messageId || userId === me()) return
+    const prev = readBy.value[userId]
+    if (!prev || prev < messageId) readBy.value = { ...readBy.value, [userId]: messageId }
+  }
+
+  /**
+   * Everyone who has read my oldest loaded message, with how far they read, covers every tick in
+   * the window (whoever is missing has read none of my loaded messages). One request per window.
+   */
+  async function seedReadState(force = false): Promise<void> {
+    const dialog = id()
+    const mineFirst = messages.value.find((m) => !isLocalId(m.id) && m.message_type === 'user' && m.sender_id !== null && m.sender_id === me())
+    if (!dialog || !mineFirst) return
+    if (!force && readSeededFrom !== null && readSeededFrom <= mineFirst.id) return
+    readSeededFrom = readSeededFrom !== null && readSeededFrom < mineFirst.id ? readSeededFrom : mineFirst.id
+    const gen = generation
+    try {
+      const list = await ctx.client.getReaders(dialog, mineFirst.id)
+      if (gen !== generation) return
+      for (const r of list) noteRead(r.user_id, r.last_read_message_id ?? mineFirst.id)
+    } catch (err) {
+      // A 404 means the message was deleted meanwhile; the next window load asks again.
+      if (gen === generation && (err as { status?: number }).status !== 404) ctx.reportError(err)
+      if (gen === generation) readSeededFrom = null
+    }
+  }
 
   function setPage(page: MessagesPage): void {
     messages.value = page.messages.slice()
@@ -101,6 +134,7 @@ export function useMessages(
     hasMoreBefore.value = false
     hasMoreAfter.value = false
     lastReadSent = null
+    readSeededFrom = null
     if (!dialog) return
     loading.value = true
     try {
@@ -113,6 +147,7 @@ export function useMessages(
     } finally {
       if (gen === generation) loading.value = false
     }
+    if (gen === generation) void seedReadState()
   }
 
   async function loadOlder(): Promise<void> {
@@ -126,6 +161,7 @@ export function useMessages(
       if (gen !== generation) return
       messages.value = mergeMessages(messages.value, page.messages)
       hasMoreBefore.value = page.has_more_before
+      void seedReadState()
     } catch (err) {
       ctx.reportError(err)
     } finally {
@@ -186,6 +222,7 @@ export function useMessages(
       setPage(page)
       messages.value = mergeMessages(messages.value, local)
       focusId.value = page.messages.some((m) => m.id === messageId) ? messageId : null
+      void seedReadState()
       return focusId.value !== null
     } catch (err) {
       ctx.reportError(err)
@@ -345,16 +382,18 @@ export function useMessages(
       if (mine(e.dialog_id)) messages.value = removeMessage(messages.value, e.message_id)
     }),
     ctx.socket.onEvent('message.read', (e) => {
-      if (!mine(e.dialog_id) || e.user_id === me()) return
-      const prev = readBy.value[e.user_id]
-      if (!prev || prev < e.last_read_message_id) readBy.value = { ...readBy.value, [e.user_id]: e.last_read_message_id }
+      if (mine(e.dialog_id)) noteRead(e.user_id, e.last_read_message_id)
     }),
     ctx.socket.on('connected', (e) => {
       if (!e.reconnect || !id()) return
+      // `message.read` events sent while we were away are lost: ask for the read state again.
+      void seedReadState(true)
       if (hasMoreAfter.value) return // not at the live end; nothing to append
       void fetchAfter().catch((err: unknown) => ctx.reportError(err))
     }),
   ]
+  // Without `config.userId` the user is known only once the socket says so: "mine" changes then.
+  watch(ctx.userId, () => void seedReadState())
 
   watch(id, () => void reload(), { immediate: options.immediate !== false })
   onScopeDispose(() => {

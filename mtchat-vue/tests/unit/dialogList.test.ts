@@ -55,7 +55,9 @@ describe('DialogList', () => {
   it('shows tabs with the unread total, previews, pins, badges and the selection', () => {
     const { wrapper, scope } = mountList()
     const tabs = wrapper.findAll('[role="tab"]')
-    expect(tabs.map((t) => t.text())).toEqual(['Участвую 3', 'Доступные 1'])
+    expect(tabs.map((t) => t.text())).toEqual(['Участвую 33 непрочитанных', 'Доступные 1'])
+    // The badge digit is decoration; screen readers get the words.
+    expect(tabs[0]!.find('.mtchat-badge').attributes('aria-hidden')).toBe('true')
     expect(tabs[0]!.attributes('aria-selected')).toBe('true')
     const first = wrapper.find('[data-dialog-id="a"]')
     expect(first.text()).toContain('Борис: Груз готов')

@@ -37,4 +37,32 @@ describe('i18n', () => {
     expect(systemMessageText({ content: '{"event":"added","user_id":"u2"}' }, t, () => 'Bob')).toBe('Bob was added to the chat')
     expect(systemMessageText({ content: '{"event":"removed"}' }, t)).toBe('A participant was removed from the chat')
   })
+
+  it('renders every system event in both languages', () => {
+    const events = ['joined', 'left', 'added', 'removed', 'created']
+    const text = (locale: 'ru' | 'en', event: string, extra: object = { display_name: 'Анна' }) =>
+      systemMessageText({ content: JSON.stringify({ event, user_id: 'u9', ...extra }) }, createTranslator(locale).t)
+    expect(events.map((e) => text('ru', e))).toEqual([
+      'Анна присоединился к чату',
+      'Анна покинул чат',
+      'Анна добавлен в чат',
+      'Анна удалён из чата',
+      'Чат создан',
+    ])
+    expect(events.map((e) => text('en', e))).toEqual([
+      'Анна joined the chat',
+      'Анна left the chat',
+      'Анна was added to the chat',
+      'Анна was removed from the chat',
+      'Chat created',
+    ])
+    // Without a stored name: the participant list's name, then the id.
+    expect(systemMessageText({ content: '{"event":"left","user_id":"u9","display_name":null}' }, createTranslator('ru').t, () => 'Борис')).toBe(
+      'Борис покинул чат',
+    )
+    expect(text('en', 'joined', { display_name: null })).toBe('u9 joined the chat')
+    // Unknown events and plain text (e.g. a host's system note) degrade to text, never HTML.
+    expect(text('en', 'teleported')).toBe('System message')
+    expect(systemMessageText({ content: '<p>Груз &lt;b&gt;готов&lt;/b&gt;</p>' }, createTranslator('ru').t)).toBe('Груз <b>готов</b>')
+  })
 })

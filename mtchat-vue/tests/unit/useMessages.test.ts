@@ -197,4 +197,75 @@ describe('useMessages', () => {
     expect(reads.map((r) => (r.body as { last_read_message_id: string }).last_read_message_id)).toEqual([theirs.id])
     scope.stop()
   })
+
+  it('seeds read receipts from the readers of my oldest loaded message, then follows message.read', async () => {
+    const theirs = makeMessage({ sender_id: 'u2' })
+    const mine1 = makeMessage({ sender_id: 'u1' })
+    const mine2 = makeMessage({ sender_id: 'u1' })
+    let readersOf: string | null = null
+    const { fetch, calls } = createFakeFetch({
+      'GET /dialogs/d1/messages': () => page([theirs, mine1, mine2]),
+      'GET /dialogs/d1/messages/:id/readers': (req) => {
+        readersOf = req.url.pathname.split('/').at(-2) ?? null
+        return { body: { data: [{ user_id: 'u2', display_name: 'Bob', last_read_message_id: mine1.id }] } }
+      },
+    })
+    const { ctx, scope } = createTestContext(fetch)
+    const tl = scope.run(() => useMessages(ctx, 'd1'))!
+    FakeWebSocket.last.open('u1')
+    await flush()
+    expect(readersOf).toBe(mine1.id)
+    expect(tl.readBy.value).toEqual({ u2: mine1.id })
+    FakeWebSocket.last.receive({ type: 'message.read', dialog_id: 'd1', user_id: 'u2', last_read_message_id: mine2.id })
+    expect(tl.readBy.value).toEqual({ u2: mine2.id })
+    // One request per loaded window; live events take it from there.
+    expect(calls.filter((c) => c.url.pathname.endsWith('/readers'))).toHaveLength(1)
+    scope.stop()
+  })
+
+  it('asks for the read state again after a reconnect (read events were missed)', async () => {
+    const mine = makeMessage({ sender_id: 'u1' })
+    let readers = 0
+    const { fetch } = createFakeFetch({
+      'GET /dialogs/d1/messages': () => page([mine]),
+      'GET /dialogs/d1/messages/:id/readers': () => {
+        readers++
+        return { body: { data: readers > 1 ? [{ user_id: 'u3', display_name: 'Carol', last_read_message_id: mine.id }] : [] } }
+      },
+    })
+    const { ctx, scope } = createTestContext(fetch)
+    const tl = scope.run(() => useMessages(ctx, 'd1'))!
+    FakeWebSocket.last.open('u1')
+    await flush()
+    expect(tl.readBy.value).toEqual({})
+    FakeWebSocket.last.serverClose(1006)
+    await new Promise((r) => setTimeout(r, 700))
+    FakeWebSocket.last.open('u1')
+    await flush()
+    expect(readers).toBe(2)
+    expect(tl.readBy.value).toEqual({ u3: mine.id })
+    scope.stop()
+  })
+
+  it('learns which messages are mine from the socket when config.userId is absent', async () => {
+    const mine = makeMessage({ sender_id: 'u1' })
+    let readers = 0
+    const { fetch } = createFakeFetch({
+      'GET /dialogs/d1/messages': () => page([mine]),
+      'GET /dialogs/d1/messages/:id/readers': () => {
+        readers++
+        return { body: { data: [] } }
+      },
+    })
+    const { ctx, scope } = createTestContext(fetch, { userId: undefined })
+    const tl = scope.run(() => useMessages(ctx, 'd1'))!
+    await flush()
+    expect(readers).toBe(0)
+    expect(tl.lastOwnMessage.value).toBeNull()
+    FakeWebSocket.last.open('u1')
+    await flush()
+    expect(readers).toBe(1)
+    expect(tl.lastOwnMessage.value?.id).toBe(mine.id)
+    scope.stop()
+  })
 })
