@@ -75,10 +75,10 @@ test-demo: $(EXAMPLE)/node_modules/.package-lock.json
 	cd $(EXAMPLE) && npm run e2e
 
 demo: demo-build
-	$(BIN)/python $(EXAMPLE)/run.py
+	$(BIN)/mtchat demo
 
-demo-api: install
-	$(BIN)/python scripts/demo.py
+demo-api: $(VENV)/.installed-service
+	$(BIN)/mtchat demo --api-only
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -79,6 +79,12 @@ class Server:
             time.sleep(0.2)
         raise RuntimeError("server not ready")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far (from /proc)."""
+        with open(f"/proc/{self.proc.pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_kb(self) -> int:
         with open(f"/proc/{self.proc.pid}/status") as fh:
             for line in fh:
@@ -124,12 +130,18 @@ def summary(name: str, lat_ms: list[float], wall_s: float, errors: int = 0) -> d
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    print(f"| {'path':<40} | {'n':>6} | {'err':>4} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} | {'req/s':>7} |")
-    print(f"|{'-' * 42}|{'-' * 8}:|{'-' * 5}:|{'-' * 8}:|{'-' * 8}:|{'-' * 8}:|{'-' * 8}:|")
+    """Markdown table; a `cpu_ms` column (server CPU per request) when the rows carry it."""
+    cpu = any("cpu_ms" in r for r in rows)
+    head = f"| {'path':<40} | {'n':>6} | {'err':>4} | {'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} | {'req/s':>7} |"
+    rule = f"|{'-' * 42}|{'-' * 8}:|{'-' * 5}:|{'-' * 8}:|{'-' * 8}:|{'-' * 8}:|{'-' * 8}:|"
+    print(head + (f" {'server CPU ms/req':>17} |" if cpu else ""))
+    print(rule + (f"{'-' * 18}:|" if cpu else ""))
     for r in rows:
-        print(
-            f"| {r['name']:<40} | {r['n']:>6} | {r['errors']:>4} | {r['p50']:>7} | {r['p95']:>7} | {r['p99']:>7} | {r['rps']:>7} |"
+        line = (
+            f"| {r['name']:<40} | {r['n']:>6} | {r['errors']:>4} | {r['p50']:>7} | {r['p95']:>7} | {r['p99']:>7} "
+            f"| {r['rps']:>7} |"
         )
+        print(line + (f" {r.get('cpu_ms', ''):>17} |" if cpu else ""))
 
 
 def machine() -> str:

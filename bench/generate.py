@@ -142,7 +142,7 @@ async def load(dsn: str, n_dialogs: int, n_messages: int, n_users: int, seed: in
                 tenant = f"t{rnd.randrange(N_TENANTS)}"
                 l1 = sorted({f"d{rnd.randrange(N_LEVEL1)}" for _ in range(rnd.randint(1, 3))}) if rnd.random() < 0.8 else []
                 l2 = [f"r{rnd.randrange(N_LEVEL2)}"] if rnd.random() < 0.5 else []
-                scopes.append((sid, did, tenant, json.dumps(l1), json.dumps(l2), not l1, not l2))
+                scopes.append((sid, did, tenant, json.dumps(l1), json.dumps(l2), not l1, not l2, activity))
                 svalues.extend((sid, 1, v) for v in l1)
                 svalues.extend((sid, 2, v) for v in l2)
         async with conn.transaction():
@@ -166,7 +166,10 @@ async def load(dsn: str, n_dialogs: int, n_messages: int, n_users: int, seed: in
             await conn.copy_records_to_table(
                 "access_scopes",
                 records=scopes,
-                columns=["id", "dialog_id", "tenant_uid", "scope_level1", "scope_level2", "level1_any", "level2_any"],
+                columns=[
+                    "id", "dialog_id", "tenant_uid", "scope_level1", "scope_level2", "level1_any", "level2_any",
+                    "activity_at",
+                ],
             )
             await conn.copy_records_to_table("scope_values", records=svalues, columns=["scope_id", "level", "value"])
             await conn.copy_records_to_table(

@@ -28,7 +28,7 @@ from generate import RARE_WORD, user_profile
 
 
 async def run_path(
-    client: httpx.AsyncClient, name: str, reqs: list[tuple[str, str]], concurrency: int
+    client: httpx.AsyncClient, name: str, reqs: list[tuple[str, str]], concurrency: int, srv: Server
 ) -> dict[str, Any]:
     sem = asyncio.Semaphore(concurrency)
     lat: list[float] = []
@@ -52,10 +52,12 @@ async def run_path(
     lat.clear()
     errors = 0
     statuses.clear()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), srv.cpu_seconds()
     await asyncio.gather(*(one(u, tk) for u, tk in reqs))
     wall = time.perf_counter() - t0
     res = summary(name, lat, wall, errors)
+    # Server CPU per request: unlike latency, it does not grow when other processes share the cores.
+    res["cpu_ms"] = round((srv.cpu_seconds() - cpu0) * 1000 / len(reqs), 2)
     if errors:
         res["statuses"] = statuses
     return res
@@ -64,7 +66,7 @@ async def run_path(
 async def explain(dsn: str, n_users: int) -> None:
     """EXPLAIN ANALYZE of the two list queries, compiled from the service's own SQLAlchemy code."""
     from mtchat.auth import User
-    from mtchat.db.models import Dialog, Participant
+    from mtchat.db.models import AccessScope, Dialog, Participant
     from mtchat.services import dialogs as svc
     from sqlalchemy.dialects import postgresql
 
@@ -86,9 +88,8 @@ async def explain(dsn: str, n_users: int) -> None:
         .limit(51)
     )
     avail = (
-        select(Dialog)
-        .where(svc.scope_match_clause(user), ~svc._is_member_clause(user))
-        .order_by(Dialog.activity_at.desc(), Dialog.id.desc())
+        svc.available_stmt(user, "postgresql")
+        .order_by(AccessScope.activity_at.desc(), AccessScope.dialog_id.desc())
         .limit(51)
     )
     conn = await asyncpg.connect(dsn)
@@ -156,7 +157,7 @@ async def amain() -> None:
         limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
         async with httpx.AsyncClient(base_url=srv.base, limits=limits, timeout=60) as client:
             for name, reqs in plans:
-                res = await run_path(client, name, reqs, args.concurrency)
+                res = await run_path(client, name, reqs, args.concurrency, srv)
                 results.append(res)
                 print(json.dumps(res), flush=True)
     print()

@@ -16,7 +16,7 @@ from mtchat.api.middleware import BodySizeLimit
 from mtchat.api.routes import health
 from mtchat.db.engine import make_engine, make_sessionmaker
 from mtchat.db.migrate import upgrade_to_head
-from mtchat.ratelimit import MemoryRateLimiter, RateLimiter
+from mtchat.ratelimit import make_rate_limiter
 from mtchat.realtime.factory import make_hub
 from mtchat.runtime import Runtime
 from mtchat.settings import Settings
@@ -28,7 +28,7 @@ log = logging.getLogger("mtchat")
 
 def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings.sqlalchemy_url)
-    limiter: RateLimiter = MemoryRateLimiter(settings.rate_limit_per_minute)
+    limiter = make_rate_limiter(settings.redis_url, settings.rate_limit_per_minute)
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         finally:
             await runtime.stop_background()
             await runtime.hub.close()
+            await runtime.rate_limiter.close()
             await runtime.engine.dispose()
 
     app = FastAPI(

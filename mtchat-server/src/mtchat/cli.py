@@ -1,12 +1,15 @@
-"""`mtchat serve | worker | migrate | token` (SPEC §3)."""
+"""`mtchat serve | worker | migrate | token | demo` (SPEC §3)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
+import os
 import sys
+from typing import Any
 
 from mtchat.settings import ConfigError, Settings
 
@@ -21,15 +24,54 @@ def _settings_or_exit() -> Settings:
     return settings
 
 
+def _workers(args: argparse.Namespace) -> int:
+    raw = args.workers if args.workers is not None else os.environ.get("WEB_CONCURRENCY", "1")
+    try:
+        workers = int(raw)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        print(f"mtchat serve: --workers / WEB_CONCURRENCY must be a positive integer, not {raw!r}", file=sys.stderr)
+        raise SystemExit(2)
+    return workers
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mtchat.app import create_app
-
     settings = _settings_or_exit()
-    app = create_app(settings)
     port = args.port if args.port is not None else settings.port
-    uvicorn.run(app, host=args.host, port=port, log_level=settings.log_level, ws_max_size=1024 * 1024)
+    workers = _workers(args)
+    # Not per-message-deflate: compressing each frame for each socket is CPU spent on every
+    # fan-out, and the compressor/decompressor pair is most of an idle socket's memory; chat
+    # frames are small. Clients negotiate it away transparently.
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": port,
+        "log_level": settings.log_level,
+        "ws_max_size": 1024 * 1024,
+        "ws_per_message_deflate": False,
+    }
+    if workers == 1:
+        from mtchat.app import create_app
+
+        app = create_app(settings)
+        gc.freeze()  # everything imported so far lives as long as the process: keep it out of full GCs
+        uvicorn.run(app, **options)
+        return 0
+    # Several processes share fan-out and presence only through Redis, and writes through the
+    # database: the embedded mode (SQLite, in-process hub) must stay one process.
+    if not (settings.redis_url and settings.is_postgres):
+        print(
+            "mtchat serve: --workers > 1 needs DATABASE_URL (PostgreSQL) and REDIS_URL; "
+            "the embedded mode (SQLite, in-process fan-out) runs as one process",
+            file=sys.stderr,
+        )
+        return 2
+    if settings.mtchat_auto_migrate:
+        _migrate(args)  # once, here, instead of every worker racing to migrate on start
+        os.environ["MTCHAT_AUTO_MIGRATE"] = "false"
+    uvicorn.run("mtchat.app:create_app", factory=True, workers=workers, **options)
     return 0
 
 
@@ -51,6 +93,7 @@ def _worker(_args: argparse.Namespace) -> int:
             await asyncio.gather(*runtime.tasks)
         finally:
             await runtime.hub.close()
+            await runtime.rate_limiter.close()
             await runtime.engine.dispose()
 
     with contextlib.suppress(KeyboardInterrupt):
@@ -106,6 +149,12 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from mtchat.demo import main as demo_main
+
+    return demo_main(port=args.port, api_only=args.api_only, data_dir=args.data_dir)
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="mtchat", description="MTChat chat service")
@@ -113,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the HTTP/WebSocket server (migrates on start)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes (default: WEB_CONCURRENCY or 1); more than 1 needs PostgreSQL and Redis",
+    )
     serve.set_defaults(func=_serve)
     worker = sub.add_parser("worker", help="run background jobs (webhook delivery) without HTTP")
     worker.set_defaults(func=_worker)
@@ -128,6 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--ttl", type=int, default=24 * 3600)
     token.add_argument("--admin", action="store_true")
     token.set_defaults(func=_token)
+    demo = sub.add_parser(
+        "demo", help="embedded default with demo data (and the TMS demo app in a built checkout); development only"
+    )
+    demo.add_argument("--port", type=int, default=None, help="MTChat's port (default: MTCHAT_PORT or 8080)")
+    demo.add_argument("--api-only", action="store_true", help="only the service, seeded, with printed tokens")
+    demo.add_argument("--data-dir", default=None, help="default: ./.mtchat/demo")
+    demo.set_defaults(func=_demo)
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result

@@ -13,6 +13,8 @@ class RateLimiter(Protocol):
         """Count one request; return seconds to wait when over budget, else None."""
         ...
 
+    async def close(self) -> None: ...
+
 
 class MemoryRateLimiter:
     def __init__(self, per_minute: int) -> None:
@@ -31,6 +33,9 @@ class MemoryRateLimiter:
         self._counts[key] = count
         if count > self.per_minute:
             return max(1, 60 - int(now % 60))
+        return None
+
+    async def close(self) -> None:
         return None
 
 
@@ -57,3 +62,13 @@ class RedisRateLimiter:
         if int(count) > self.per_minute:
             return max(1, 60 - int(now % 60))
         return None
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+def make_rate_limiter(redis_url: str | None, per_minute: int) -> RateLimiter:
+    """One budget per user for the whole service: in Redis when processes share it, else in process."""
+    if redis_url:
+        return RedisRateLimiter(Redis.from_url(redis_url), per_minute)
+    return MemoryRateLimiter(per_minute)

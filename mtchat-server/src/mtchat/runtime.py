@@ -22,6 +22,7 @@ from mtchat.settings import Settings
 
 if TYPE_CHECKING:
     from mtchat.ratelimit import RateLimiter
+    from mtchat.realtime.presence import PresenceFanout
     from mtchat.storage.base import ObjectStore
 
 log = logging.getLogger("mtchat")
@@ -83,6 +84,12 @@ class Runtime:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     storage: ObjectStore | None = None
+    presence: PresenceFanout = field(init=False)
+
+    def __post_init__(self) -> None:
+        from mtchat.realtime.presence import PresenceFanout
+
+        self.presence = PresenceFanout(self)
 
     @property
     def is_sqlite(self) -> bool:
@@ -93,7 +100,12 @@ class Runtime:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        """A session for reads only, in autocommit: no BEGIN/ROLLBACK round trips per request.
+
+        Each statement sees what was committed when it started, which is also all a READ COMMITTED
+        transaction would give; nothing here relies on one snapshot across statements.
+        """
+        async with self.sessions(bind=self.engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
             yield session
 
     @asynccontextmanager
@@ -119,11 +131,11 @@ class Runtime:
                 yield
 
     async def _after_commit(self, tx: Tx) -> None:
-        for recipients, payload in tx.events:
+        if tx.events:
             try:
-                await self.hub.publish(recipients, payload)
+                await self.hub.publish_many(tx.events)
             except Exception:  # a fan-out hiccup must not turn a committed write into a 500
-                log.exception("realtime publish failed for %s", payload.get("type"))
+                log.exception("realtime publish failed for %s", [payload.get("type") for _, payload in tx.events])
         for callback in tx.callbacks:
             try:
                 await callback()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -16,10 +17,12 @@ def H(user_id: str) -> dict[str, str]:
 
 
 async def _seed(http: httpx.AsyncClient, n: int) -> tuple[str, str, list[str]]:
+    """A dialog with n messages: its "created" system message (seq 1), then n - 1 sent by one user."""
     a = uid()
     d = await create_dialog(http, participants=[a])
-    ids = []
-    for i in range(n):
+    ids = _ids(await _page(http, d["id"], a))
+    assert len(ids) == 1
+    for i in range(n - 1):
         r = await http.post(f"/api/v1/dialogs/{d['id']}/messages", json={"content": f"m{i}"}, headers=H(a))
         assert r.status_code == 201, r.text
         ids.append(r.json()["data"]["id"])
@@ -90,11 +93,23 @@ async def test_bad_queries(http: httpx.AsyncClient) -> None:
         assert r.status_code == 400 and r.json()["error"]["code"] == "INVALID_INPUT", params
 
 
-async def test_empty_dialog(http: httpx.AsyncClient) -> None:
-    a = uid()
-    d = await create_dialog(http, participants=[a])
-    p = await _page(http, d["id"], a)
-    assert p == {"messages": [], "has_more_before": False, "has_more_after": False, "first_unread_message_id": None}
+async def test_new_dialog_holds_only_its_created_message(http: httpx.AsyncClient) -> None:
+    a, b = uid(), uid()
+    d = await create_dialog(http, participants=[a, b])
+    for user in (a, b):
+        p = await _page(http, d["id"], user)
+        [m] = p["messages"]
+        assert m["message_type"] == "system" and m["sender_id"] is None
+        assert json.loads(m["content"]) == {"event": "created", "user_id": None, "display_name": None}
+        # Already read by everyone who was in the dialog when it was created.
+        assert p["first_unread_message_id"] is None
+        assert not p["has_more_before"] and not p["has_more_after"]
+        assert (await http.get("/api/v1/unread", headers=H(user))).json()["data"] == {"total": 0, "dialogs": {}}
+    item = (await http.get(f"/api/v1/dialogs/{d['id']}", headers=H(a))).json()["data"]
+    assert item["unread_count"] == 0 and item["last_message"]["id"] == m["id"]
+    # Before the first message: nothing, and the anchor itself is "after".
+    p = await _page(http, d["id"], a, before=m["id"])
+    assert p["messages"] == [] and not p["has_more_before"] and p["has_more_after"]
 
 
 async def test_paging_forward_while_others_write(http: httpx.AsyncClient) -> None:
@@ -124,5 +139,30 @@ async def test_paging_forward_while_others_write(http: httpx.AsyncClient) -> Non
             break
         seen.extend(_ids(p))
     everything = _ids(await _page(http, d["id"], a, limit=100))
-    assert len(everything) == 31
-    assert seen == everything
+    assert len(everything) == 32  # the dialog's "created" message, "start", 2 x 15
+    assert seen == everything[1:]
+
+
+async def test_seq_numbers_messages_and_after_seq_catches_up_past_a_deleted_anchor(http: httpx.AsyncClient) -> None:
+    d, a, ids = await _seed(http, 6)
+    page = await _page(http, d, a)
+    assert [m["seq"] for m in page["messages"]] == [1, 2, 3, 4, 5, 6]
+    # A client saw up to seq 4; then message 4 is deleted: `after=<its id>` is gone, `after_seq=4` is not.
+    r = await http.delete(f"/api/v1/dialogs/{d}/messages/{ids[3]}", headers=H(a))
+    assert r.status_code == 204
+    r = await http.get(f"/api/v1/dialogs/{d}/messages", params={"after": ids[3]}, headers=H(a))
+    assert r.status_code == 404
+    p = await _page(http, d, a, after_seq=4, limit=1)
+    assert _ids(p) == [ids[4]] and p["has_more_before"] and p["has_more_after"]
+    p = await _page(http, d, a, after_seq=5)
+    assert _ids(p) == [ids[5]] and p["has_more_before"] and not p["has_more_after"]
+    p = await _page(http, d, a, after_seq=0, limit=3)
+    assert [m["seq"] for m in p["messages"]] == [1, 2, 3] and not p["has_more_before"] and p["has_more_after"]
+    p = await _page(http, d, a, after_seq=99)
+    assert _ids(p) == [] and p["has_more_before"] and not p["has_more_after"]
+    # New messages continue the sequence; the deleted number is never reused.
+    r = await http.post(f"/api/v1/dialogs/{d}/messages", json={"content": "next"}, headers=H(a))
+    assert r.json()["data"]["seq"] == 7
+    for params in ({"after_seq": -1}, {"after_seq": 2, "after": ids[0]}, {"after_seq": "x"}):
+        r = await http.get(f"/api/v1/dialogs/{d}/messages", params=params, headers=H(a))
+        assert r.status_code == 400 and r.json()["error"]["code"] == "INVALID_INPUT", params

@@ -1,19 +1,18 @@
-"""Scale-out over Redis: two app servers share fan-out and presence; Redis restarts are survived."""
+"""Redis fan-out and presence between two app servers in this process (both databases).
+
+The scale-out proper (two `mtchat serve` OS processes on PostgreSQL, Redis killed and restarted)
+is in test_scaleout_processes.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import subprocess
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 import redis
 
-from tests.conftest import auth, create_dialog, free_port, uid, user_token
+from tests.conftest import auth, create_dialog, uid, user_token
 from tests.integration.ws_helpers import next_event, open_ws
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -72,80 +71,3 @@ async def test_send_on_a_is_delivered_on_b(server_factory: Any) -> None:
         finally:
             for ws in (ws_alice, ws_bob, ws_out):
                 await ws.close()
-
-
-@pytest.fixture
-def own_redis() -> Iterator[Any]:
-    """A private redis-server we may stop and start again (never the shared one)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server binary not available")
-    port = free_port()
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start() -> None:
-        proc = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        procs.append(proc)
-        deadline = time.monotonic() + 10
-        while not _redis_up(f"redis://127.0.0.1:{port}/0"):
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-
-    def stop() -> None:
-        proc = procs[-1]
-        proc.terminate()
-        proc.wait(timeout=10)
-
-    class Handle:
-        url = f"redis://127.0.0.1:{port}/0"
-
-    handle = Handle()
-    handle.start = start  # type: ignore[attr-defined]
-    handle.stop = stop  # type: ignore[attr-defined]
-    start()
-    yield handle
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=10)
-
-
-async def test_delivery_resumes_after_redis_restart(server_factory: Any, own_redis: Any) -> None:
-    a = server_factory(redis_url=own_redis.url)
-    b = server_factory(redis_url=own_redis.url)
-    alice, bob = uid("alice"), uid("bob")
-    async with httpx.AsyncClient(base_url=a.url, timeout=30) as http_a, httpx.AsyncClient(
-        base_url=b.url, timeout=30
-    ) as http_b:
-        dialog = await create_dialog(http_a, participants=[alice, bob])
-        ws_bob = await open_ws(b.url, user_token(bob))
-        try:
-            first = await send(http_a, dialog["id"], alice, "before restart")
-            assert (await next_event(ws_bob, "message.new"))["message"]["id"] == first["id"]
-
-            own_redis.stop()
-            down = await http_b.get("/health/ready")
-            assert down.status_code == 503 and down.json()["checks"]["redis"] != "ok"
-            # Sending still works while Redis is down (the write is committed, fan-out degrades).
-            await send(http_a, dialog["id"], alice, "during outage")
-            own_redis.start()
-
-            # Delivery resumes by itself once both processes have re-subscribed.
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + 30
-            while True:
-                assert loop.time() < deadline, "delivery did not resume after the Redis restart"
-                probe = await send(http_a, dialog["id"], alice, "after restart")
-                try:
-                    event = await next_event(ws_bob, "message.new", timeout=1.0)
-                except AssertionError:
-                    continue
-                if event["message"]["id"] == probe["id"]:
-                    break
-            assert (await http_b.get("/health/ready")).status_code == 200
-        finally:
-            await ws_bob.close()

@@ -4,12 +4,15 @@ The compose file is interpolated the way Compose does it (with no deploy/.env, a
 and with deploy/.env.example's values), validated against the Compose Specification JSON schema
 (vendored in deploy/schema/), and its cross-references are checked: services named in depends_on,
 named volumes, build context and Dockerfile, required env files, published ports. The MTChat
-containers may only be given variables that `Settings` reads, so a typo cannot pass silently.
+containers may only be given variables that `Settings` reads, so a typo cannot pass silently. The demo
+service is wired to them (URLs, webhooks), and every file a Dockerfile copies exists and is in its
+build context.
 """
 
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 import re
 from pathlib import Path
@@ -154,12 +157,70 @@ def test_env_example_names_only_what_is_read() -> None:
     assert {"JWT_SECRET", "ADMIN_JWT_SECRET", "WEBHOOK_SECRET"} <= set(example)
 
 
-def test_dockerfile_copies_what_exists() -> None:
-    for line in (DEPLOY / "Dockerfile").read_text(encoding="utf-8").splitlines():
+def test_demo_service_is_wired_to_mtchat() -> None:
+    for env in ENVS.values():
+        doc, _ = load(env)
+        services = doc["services"]
+        demo = services["demo"]
+        assert demo["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile.demo"}
+        assert "8090:8090" in demo["ports"]
+        assert {name: dep["condition"] for name, dep in demo["depends_on"].items()} == {
+            "mtchat-1": "service_healthy",
+            "mtchat-2": "service_healthy",
+        }
+        # Server side on the compose network, browser side through replica 1's published port.
+        assert demo["environment"]["MTCHAT_URL"] == "http://mtchat-1:8080"
+        assert demo["environment"]["MTCHAT_PUBLIC_URL"] == "http://localhost:8081"
+        assert "8081:8080" in services["mtchat-1"]["ports"]
+        # Its secrets come from the same .env as MTChat's.
+        assert demo["env_file"] == services["mtchat-1"]["env_file"]
+        for name, svc in mtchat_services(doc).items():
+            assert svc["environment"]["WEBHOOK_URL"] == "http://demo:8090/webhooks/mtchat", name
+    origins = read_env_file(DEPLOY / ".env.example")["CORS_ALLOWED_ORIGINS"].split(",")
+    assert "http://localhost:8090" in origins  # the demo's browser app calls MTChat directly
+
+
+DOCKERFILES = ["Dockerfile", "Dockerfile.demo"]
+
+
+def dockerignored(path: str, patterns: list[str]) -> bool:
+    """BuildKit's rule, closely enough for our ignore files: the last pattern matching the path or one of
+    its parents decides; `!` re-includes (fnmatch's `*` also crosses `/`, which only ever ignores more)."""
+    parts = path.strip("/").split("/")
+    candidates = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    ignored = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        pattern = pattern.removeprefix("!").strip("/")
+        if any(fnmatch.fnmatchcase(c, pattern) for c in candidates):
+            ignored = not negated
+    return ignored
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_dockerfile_copies_what_exists(dockerfile: str) -> None:
+    ignore = DEPLOY / f"{dockerfile}.dockerignore"
+    patterns = [
+        line.strip() for line in ignore.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    copied = 0
+    for line in (DEPLOY / dockerfile).read_text(encoding="utf-8").splitlines():
         parts = line.split()
         if parts[:1] == ["COPY"] and not any(p.startswith("--from") for p in parts):
             for source in parts[1:-1]:
-                assert (ROOT / source).exists(), f"Dockerfile copies {source}, which is not in the repository"
+                assert (ROOT / source).exists(), f"{dockerfile} copies {source}, which is not in the repository"
+                assert not dockerignored(source, patterns), f"{ignore.name} keeps {source} out of the build context"
+                copied += 1
+    assert copied
+
+
+def test_dockerignore_check_is_not_vacuous() -> None:
+    patterns = ["*", "!mtchat-vue", "mtchat-vue/node_modules", "mtchat-server/**/__pycache__"]
+    assert not dockerignored("mtchat-vue/package.json", patterns)
+    assert dockerignored("mtchat-vue/node_modules/vue/index.js", patterns)
+    assert dockerignored("mtchat-example/host/", patterns)
+    assert dockerignored("mtchat-server/src/mtchat/__pycache__/x.pyc", ["mtchat-server/**/__pycache__"])
 
 
 def test_schema_check_is_not_vacuous() -> None:

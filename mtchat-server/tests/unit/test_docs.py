@@ -53,7 +53,12 @@ def test_numeric_defaults_match() -> None:
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
-PAGES = ["README.md", "mtchat-example/README.md", *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("docs/*.md"))]
+PAGES = [
+    "README.md",
+    "mtchat-example/README.md",
+    "mtchat-server/README.md",
+    *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("docs/*.md")),
+]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -17,7 +17,9 @@ _admin_bearer = HTTPBearer(
 )
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async on purpose: FastAPI runs a plain `def` dependency in the thread pool, a thread hop on
+    # every request for an attribute read.
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -21,6 +22,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
+
+
+# Alembic announces each of its plugins at INFO on every start; only migrations are worth a line.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _upgrade(connection: Connection) -> None:

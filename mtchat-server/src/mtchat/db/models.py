@@ -76,9 +76,12 @@ class AccessScope(Base):
     # True when the list at that level is empty (= any value matches).
     level1_any: Mapped[bool] = mapped_column(Boolean, default=True)
     level2_any: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Copy of dialogs.activity_at (a trigger on dialogs keeps it, migration 0002): the "available" list
+    # walks (tenant_uid, activity_at, dialog_id) instead of every dialog of the installation.
+    activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        Index("ix_access_scopes_tenant", "tenant_uid", "dialog_id"),
+        Index("ix_access_scopes_tenant_activity", "tenant_uid", "activity_at", "dialog_id"),
         Index("ix_access_scopes_dialog", "dialog_id"),
     )
 

@@ -1,7 +1,9 @@
 """Scale-out fan-out and presence over Redis (used when ``REDIS_URL`` is set).
 
-- Fan-out: every event is published once on ``mtchat:events`` as ``{recipients, event}``; every
-  process subscribes and hands it to the sockets of those recipients it holds locally.
+- Fan-out: every event is published once on ``mtchat:events`` as ``{origin, recipients, event}``;
+  every process subscribes and hands it to the sockets of those recipients it holds locally. The
+  publishing process delivers to its own sockets at once and skips its own copy coming back.
+  The event is JSON-encoded once by the publisher and never decoded on the way to the sockets.
 - Presence: one TTL key per (user, process), ``mtchat:presence:{user}:{process}``, refreshed by a
   heartbeat; live processes are listed in the ``mtchat:processes`` sorted set (score = last beat),
   so ``online()`` is a pipeline of EXISTS over (user, live process), never a keyspace scan.
@@ -17,16 +19,21 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
 
-from mtchat.realtime.memory import Connection, LocalRegistry
+from mtchat.realtime.hub import Delivery
+from mtchat.realtime.memory import Connection, LocalRegistry, encode
 
 log = logging.getLogger("mtchat.realtime")
 
 CHANNEL = "mtchat:events"
+_ORIGIN = '{"origin":"'
+_RECIPIENTS = ',"recipients":'
+_EVENT = ',"event":'
+_DECODER = json.JSONDecoder()
 PROCESSES_KEY = "mtchat:processes"
 
 
@@ -76,13 +83,32 @@ class RedisHub:
 
     # fan-out -------------------------------------------------------------------------------------
 
+    def _payload(self, recipients: Collection[str], frame: str) -> str:
+        # The already-encoded event is spliced in as it is (see _dispatch for the way back).
+        users = json.dumps(list(recipients), ensure_ascii=False)
+        return f'{_ORIGIN}{self.process_id}"{_RECIPIENTS}{users}{_EVENT}{frame}}}'
+
     async def publish(self, recipients: Collection[str], event: dict[str, Any]) -> None:
-        payload = json.dumps({"recipients": list(recipients), "event": event}, separators=(",", ":"))
+        await self.publish_many([(recipients, event)])
+
+    async def publish_many(self, deliveries: Sequence[Delivery]) -> None:
+        frames = [(recipients, encode(event)) for recipients, event in deliveries if recipients]
+        if not frames:
+            return
+        # Our own sockets right away (no round trip through Redis, and no lost events when Redis is
+        # away); the other processes' through Redis.
+        for recipients, frame in frames:
+            self.local.deliver_frame(recipients, frame)
         try:
-            await self.redis.publish(CHANNEL, payload)
+            if len(frames) == 1:
+                await self.redis.publish(CHANNEL, self._payload(*frames[0]))
+            else:
+                pipe = self.redis.pipeline(transaction=False)
+                for recipients, frame in frames:
+                    pipe.publish(CHANNEL, self._payload(recipients, frame))
+                await pipe.execute()
         except Exception:
-            log.warning("redis publish failed; delivering %s to local sockets only", event.get("type"))
-            self.local.deliver(recipients, event)
+            log.warning("redis publish failed; %d event(s) reached this process's sockets only", len(frames))
 
     async def _subscribe_loop(self) -> None:
         backoff = 0.1
@@ -91,7 +117,10 @@ class RedisHub:
             try:
                 await pubsub.subscribe(CHANNEL)
                 if backoff > 0.1:
-                    log.info("redis pub/sub reconnected")
+                    # Events published while we were not subscribed never reach our sockets (and
+                    # their clients cannot tell): close them so they reconnect and catch up.
+                    closed = self.local.resync_all()
+                    log.info("redis pub/sub reconnected; %d local sockets asked to resync", closed)
                     await self._announce()
                 backoff = 0.1
                 self._subscribed.set()
@@ -111,15 +140,33 @@ class RedisHub:
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     def _dispatch(self, data: bytes | str) -> None:
+        text = data.decode() if isinstance(data, bytes) else data
         try:
-            body = json.loads(data)
-            recipients = body["recipients"]
-            event = body["event"]
-        except (ValueError, KeyError, TypeError):
+            # Our own publishers' shape: take the encoded event as it is.
+            if not text.startswith(_ORIGIN):
+                raise ValueError("not our payload")
+            quote = text.index('"', len(_ORIGIN))
+            origin = text[len(_ORIGIN) : quote]
+            if not text.startswith(_RECIPIENTS, quote + 1):
+                raise ValueError("not our payload")
+            recipients, end = _DECODER.raw_decode(text, quote + 1 + len(_RECIPIENTS))
+            if not text.startswith(_EVENT, end) or not text.endswith("}"):
+                raise ValueError("not our payload")
+            frame = text[end + len(_EVENT) : -1]
+        except ValueError:
+            # Any other JSON of the same shape still works, at the price of one decode + encode.
+            try:
+                body = json.loads(text)
+                origin, recipients, event = body.get("origin"), body["recipients"], body["event"]
+                frame = encode(event) if isinstance(event, dict) else ""
+            except (ValueError, KeyError, TypeError, AttributeError):
+                frame = ""
+        if not frame or not isinstance(recipients, list):
             log.warning("ignoring malformed realtime message on %s", CHANNEL)
             return
-        if isinstance(recipients, list) and isinstance(event, dict):
-            self.local.deliver([str(r) for r in recipients], event)
+        if origin == self.process_id:
+            return  # delivered to our sockets when we published it
+        self.local.deliver_frame([str(r) for r in recipients], frame)
 
     # presence ------------------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """WebSocket endpoint (SPEC §5.4): ``GET /api/v1/ws?token=JWT``.
 
-Each socket owns a bounded queue drained by its own sender task; ``deliver`` never blocks, and a
-socket whose queue overflows is closed with 1013 so a slow client never stalls anyone else.
+Events arrive already encoded (``memory.encode``: once per event, not once per socket).
+``deliver`` never blocks: frames wait in a bounded per-socket queue, and a socket whose queue
+overflows is closed with 1013 so a slow client never stalls anyone else. The queue and the task
+that writes it exist only while there is something to write: an idle socket costs neither.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import logging
 import time
 import uuid
-from typing import Any
+from collections import deque
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
@@ -21,7 +23,8 @@ from sqlalchemy import select
 from mtchat.auth import User, user_from_token
 from mtchat.db.models import Participant
 from mtchat.errors import ChatError, Unauthorized
-from mtchat.events.realtime import Connected, ErrorEvent, Pong, PresenceUpdate, Typing
+from mtchat.events.realtime import Connected, ErrorEvent, Pong, RealtimeEvent, Typing
+from mtchat.realtime.memory import encode
 from mtchat.runtime import Runtime
 from mtchat.services.access import access_member
 
@@ -30,44 +33,76 @@ log = logging.getLogger("mtchat.ws")
 router = APIRouter(tags=["realtime"])
 
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_SERVICE_RESTART = 1012
 CLOSE_TRY_AGAIN_LATER = 1013
 MAX_FRAME_CHARS = 4096
 
 
 class WsConnection:
-    """One open socket: a bounded outbound queue plus the task that writes it to the wire."""
+    """One open socket: frames waiting to be written (at most ``queue_size`` behind the one being
+    written), and the task writing them while there are any."""
+
+    __slots__ = ("_started", "_writer", "closed", "max_pending", "pending", "user_id", "websocket")
 
     def __init__(self, websocket: WebSocket, user_id: str, queue_size: int) -> None:
         self.websocket = websocket
         self.user_id = user_id
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=max(1, queue_size))
+        self.max_pending = max(1, queue_size)
+        self.pending: deque[str] | None = None
         self.closed = False
-        self._sender: asyncio.Task[None] | None = None
+        self._started = False
+        self._writer: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._sender = asyncio.create_task(self._send_loop(), name=f"ws-send:{self.user_id}")
+        """Begin writing (frames delivered before this, e.g. ``connected``, go out first)."""
+        self._started = True
+        if self.pending:
+            self._spawn_writer()
 
-    def deliver(self, event: dict[str, Any]) -> None:
+    def send_event(self, event: RealtimeEvent) -> None:
+        self.deliver(encode(event.model_dump(mode="json")))
+
+    def deliver(self, frame: str) -> None:
         if self.closed:
             return
-        try:
-            self.queue.put_nowait(event)
-        except asyncio.QueueFull:
+        pending = self.pending
+        if pending is None:
+            pending = self.pending = deque()
+        elif len(pending) >= self.max_pending:
             log.warning("closing slow websocket of %s: send queue full", self.user_id)
             self.closed = True
             asyncio.get_running_loop().create_task(
                 self._close(CLOSE_TRY_AGAIN_LATER, "send queue overflow: client too slow")
             )
+            return
+        pending.append(frame)
+        if self._writer is None and self._started:
+            self._spawn_writer()
 
-    async def _send_loop(self) -> None:
+    def resync(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        asyncio.get_running_loop().create_task(
+            self._close(CLOSE_SERVICE_RESTART, "realtime fan-out was interrupted: reconnect and catch up")
+        )
+
+    def _spawn_writer(self) -> None:
+        self._writer = asyncio.get_running_loop().create_task(self._write_pending())
+
+    async def _write_pending(self) -> None:
+        send = self.websocket.send_text
         try:
-            while True:
-                event = await self.queue.get()
-                await self.websocket.send_text(json.dumps(event, separators=(",", ":")))
+            while self.pending:
+                await send(self.pending.popleft())
         except asyncio.CancelledError:
             raise
         except Exception:  # the peer went away; the receive loop notices and cleans up
             self.closed = True
+        finally:
+            # No await between the last (empty) check and here: nothing can be delivered unseen.
+            self._writer = None
+            self.pending = None
 
     async def _close(self, code: int, reason: str) -> None:
         await self.stop()
@@ -76,10 +111,11 @@ class WsConnection:
 
     async def stop(self) -> None:
         self.closed = True
-        if self._sender is not None and self._sender is not asyncio.current_task():
-            self._sender.cancel()
+        writer = self._writer
+        if writer is not None and writer is not asyncio.current_task():
+            writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._sender
+                await writer
 
 
 class TypingLimiter:
@@ -109,32 +145,10 @@ def _typing_limiter(websocket: WebSocket, runtime: Runtime) -> TypingLimiter:
     return limiter
 
 
-async def co_participants(runtime: Runtime, user_id: str) -> set[str]:
-    """Users who share at least one dialog with ``user_id`` (presence goes only to them)."""
-    mine = select(Participant.dialog_id).where(Participant.user_id == user_id)
-    async with runtime.read() as session:
-        rows = await session.scalars(
-            select(Participant.user_id)
-            .where(Participant.dialog_id.in_(mine), Participant.user_id != user_id)
-            .distinct()
-        )
-        return set(rows)
-
-
 async def dialog_participants(runtime: Runtime, dialog_id: uuid.UUID) -> set[str]:
     async with runtime.read() as session:
         rows = await session.scalars(select(Participant.user_id).where(Participant.dialog_id == dialog_id))
         return set(rows)
-
-
-async def _publish_presence(runtime: Runtime, user_id: str, is_online: bool) -> None:
-    try:
-        recipients = await co_participants(runtime, user_id)
-        if recipients:
-            event = PresenceUpdate(user_id=user_id, is_online=is_online).model_dump(mode="json")
-            await runtime.hub.publish(recipients, event)
-    except Exception:
-        log.exception("presence publish failed for %s", user_id)
 
 
 async def _refuse(websocket: WebSocket, message: str) -> None:
@@ -150,7 +164,7 @@ async def _handle_frame(
     websocket: WebSocket, runtime: Runtime, user: User, conn: WsConnection, raw: str
 ) -> None:
     def error(message: str) -> None:
-        conn.deliver(ErrorEvent(message=message).model_dump(mode="json"))
+        conn.send_event(ErrorEvent(message=message))
 
     if len(raw) > MAX_FRAME_CHARS:
         error("frame too large")
@@ -165,7 +179,7 @@ async def _handle_frame(
         return
     kind = frame["type"]
     if kind == "ping":
-        conn.deliver(Pong().model_dump(mode="json"))
+        conn.send_event(Pong())
         return
     if kind != "typing":
         error(f"unknown frame type: {kind[:64]}")
@@ -202,14 +216,14 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
 
     await websocket.accept()
     conn = WsConnection(websocket, user.user_id, runtime.settings.ws_queue_size)
-    conn.deliver(Connected(user_id=user.user_id).model_dump(mode="json"))
+    conn.send_event(Connected(user_id=user.user_id))
     conn.start()
     registered = False
     try:
         came_online = await runtime.hub.connect(conn)
         registered = True
         if came_online:
-            await _publish_presence(runtime, user.user_id, True)
+            runtime.presence.changed(user.user_id, True)
         while not conn.closed:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
@@ -222,7 +236,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
                 await _handle_frame(websocket, runtime, user, conn, raw)
             except Exception:
                 log.exception("websocket frame handling failed for %s", user.user_id)
-                conn.deliver(ErrorEvent(message="internal error").model_dump(mode="json"))
+                conn.send_event(ErrorEvent(message="internal error"))
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
@@ -234,4 +248,4 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
             except Exception:
                 log.exception("hub disconnect failed for %s", user.user_id)
             if went_offline:
-                await _publish_presence(runtime, user.user_id, False)
+                runtime.presence.changed(user.user_id, False)

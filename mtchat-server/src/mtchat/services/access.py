@@ -54,8 +54,18 @@ async def access_dialog(
     session: AsyncSession, user: User, dialog_id: uuid.UUID, *, for_update: bool = False
 ) -> DialogAccess:
     """Load a dialog the user may see (participant or matching scope), else DialogNotFound (404)."""
-    dialog = await load_dialog(session, dialog_id, for_update=for_update)
-    participant = await session.get(Participant, (dialog_id, user.user_id))
+    # One round trip for the dialog (locked if asked) and the user's participant row.
+    stmt = (
+        select(Dialog, Participant)
+        .outerjoin(Participant, (Participant.dialog_id == Dialog.id) & (Participant.user_id == user.user_id))
+        .where(Dialog.id == dialog_id)
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=Dialog)
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise DialogNotFound()
+    dialog, participant = row
     if participant is not None:
         return DialogAccess(dialog, participant, can_join=False)
     if user_matches(user, await load_scopes(session, dialog_id)):

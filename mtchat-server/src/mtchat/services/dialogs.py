@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, false, or_, select, tuple_, update
+from sqlalchemy import Boolean, ColumnElement, and_, case, delete, exists, false, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -39,6 +40,7 @@ from mtchat.events.realtime import (
     ParticipantJoined,
     ParticipantLeft,
 )
+from mtchat.ids import new_id
 from mtchat.runtime import Runtime, Tx
 from mtchat.services.access import access_dialog, access_member, load_dialog
 from mtchat.services.attachments import delete_dialog_files
@@ -113,8 +115,13 @@ async def insert_message(
     sender_id: str | None,
     sender_name: str | None,
     message_type: str,
+    reader_id: str | None = None,
 ) -> Message:
-    """Bump the dialog's seq under its row lock, insert the message, update per-user counters."""
+    """Bump the dialog's seq under its row lock, insert the message, update per-user counters.
+
+    A message is never unread for its sender. ``reader_id`` (the user a system message is about, e.g. the
+    one who joined) has seen it by definition: their read position moves to it.
+    """
     session = tx.session
     now = utcnow()
     seq = await session.scalar(
@@ -126,33 +133,42 @@ async def insert_message(
     )
     assert seq is not None
     msg = Message(
-        dialog_id=dialog.id, seq=seq, sender_id=sender_id, sender_name=sender_name,
+        id=new_id(), dialog_id=dialog.id, seq=seq, sender_id=sender_id, sender_name=sender_name,
         message_type=message_type, content=content, text=text, mentions=[], sent_at=now,
     )
     session.add(msg)
+    await session.flush()
+    seen_by = reader_id or sender_id
+    unread = Participant.unread_count + (1 if seen_by is None else case((Participant.user_id == seen_by, 0), else_=1))
     await session.execute(
         update(Participant)
         .where(Participant.dialog_id == dialog.id)
-        .values(activity_at=now)
+        .values(unread_count=unread, activity_at=now)
         .execution_options(synchronize_session=False)
     )
-    bump = update(Participant).where(Participant.dialog_id == dialog.id)
-    if sender_id is not None:
-        bump = bump.where(Participant.user_id != sender_id)
-    await session.execute(
-        bump.values(unread_count=Participant.unread_count + 1).execution_options(synchronize_session=False)
-    )
-    await session.flush()
+    if reader_id is not None:
+        await session.execute(
+            update(Participant)
+            .where(Participant.dialog_id == dialog.id, Participant.user_id == reader_id)
+            .values(last_read_seq=seq, last_read_message_id=msg.id, unread_count=0)
+            .execution_options(synchronize_session=False)
+        )
     await session.refresh(dialog)
     recipients = await _participant_ids(session, dialog.id)
     tx.emit(recipients, MessageNew(dialog_id=dialog.id, message=message_out(msg)))
     return msg
 
 
+def system_content(event: str, user_id: str | None = None, display_name: str | None = None) -> str:
+    """Structured content of a system message; the SDK renders it in the reader's language."""
+    return json.dumps({"event": event, "user_id": user_id, "display_name": display_name})
+
+
 async def system_message(tx: Tx, dialog: Dialog, event: str, user_id: str, display_name: str | None) -> Message:
-    content = json.dumps({"event": event, "user_id": user_id, "display_name": display_name})
+    content = system_content(event, user_id, display_name)
     return await insert_message(
-        tx, dialog, content=content, text=content, sender_id=None, sender_name=None, message_type="system"
+        tx, dialog, content=content, text=content, sender_id=None, sender_name=None, message_type="system",
+        reader_id=user_id,
     )
 
 
@@ -213,14 +229,14 @@ async def _remove_participant(tx: Tx, dialog: Dialog, p: Participant, system_eve
     })
 
 
-async def _write_scopes(session: AsyncSession, dialog_id: uuid.UUID, scopes: Sequence[ScopeIn]) -> list[AccessScope]:
+async def _write_scopes(session: AsyncSession, dialog: Dialog, scopes: Sequence[ScopeIn]) -> list[AccessScope]:
     rows: list[AccessScope] = []
     for s in scopes:
         l1 = list(dict.fromkeys(s.scope_level1))
         l2 = list(dict.fromkeys(s.scope_level2))
         row = AccessScope(
-            dialog_id=dialog_id, tenant_uid=s.tenant_uid, scope_level1=l1, scope_level2=l2,
-            level1_any=not l1, level2_any=not l2,
+            dialog_id=dialog.id, tenant_uid=s.tenant_uid, scope_level1=l1, scope_level2=l2,
+            level1_any=not l1, level2_any=not l2, activity_at=dialog.activity_at,
         )
         session.add(row)
         await session.flush()
@@ -271,6 +287,12 @@ async def create_dialog(
         )
         s.add(dialog)
         await s.flush()
+        # Seq 1 is the "created" system message; it is written before anyone is in the dialog, so it is
+        # nobody's unread message and the initial participants start with it read.
+        created = await insert_message(
+            tx, dialog, content=system_content("created"), text=system_content("created"), sender_id=None,
+            sender_name=None, message_type="system",
+        )
         seen: dict[str, ParticipantIn] = {}
         for item in body.participants:
             pin = ParticipantIn(user_id=item) if isinstance(item, str) else item
@@ -278,10 +300,11 @@ async def create_dialog(
         for pin in seen.values():
             s.add(Participant(
                 dialog_id=dialog.id, user_id=pin.user_id, joined_as="participant", joined_at=now,
-                activity_at=now, **_profile_values(pin),
+                activity_at=dialog.activity_at, last_read_seq=created.seq, last_read_message_id=created.id,
+                **_profile_values(pin),
             ))
         dialog.participants_count = len(seen)
-        await _write_scopes(s, dialog.id, body.access_scopes)
+        await _write_scopes(s, dialog, body.access_scopes)
         await s.flush()
         for user_id, pin in seen.items():
             tx.emit([user_id], DialogAdded(dialog_id=dialog.id))
@@ -377,7 +400,7 @@ async def replace_scopes(runtime: Runtime, dialog_id: uuid.UUID, scopes: Sequenc
     async with runtime.tx() as tx:
         dialog = await _get_dialog(tx.session, dialog_id, for_update=True)
         await tx.session.execute(delete(AccessScope).where(AccessScope.dialog_id == dialog.id))
-        rows = await _write_scopes(tx.session, dialog.id, scopes)
+        rows = await _write_scopes(tx.session, dialog, scopes)
         dialog.updated_at = utcnow()
         tx.emit(await _participant_ids(tx.session, dialog.id), DialogUpdated(dialog_id=dialog.id))
         return [scope_out(r) for r in rows]
@@ -422,30 +445,58 @@ async def post_management_message(runtime: Runtime, dialog_id: uuid.UUID, body: 
 # ---------------------------------------------------------------- Chat API: visibility in SQL
 
 
+# Built once: constructing an alias is a large part of building a statement (bench/, py-spy).
+_MEMBER = aliased(Participant, name="me")
+_OTHER_PARTICIPANT = aliased(Participant, name="other")
+
+
+def _scope_levels_clause(user: User, *, jsonb: bool = False) -> ColumnElement[bool]:
+    """SPEC §4 for one access_scopes row: the user's tenant, and each level matches (empty = any).
+
+    ``jsonb`` (PostgreSQL): test the row's own JSONB list with ``?|`` instead of probing ``scope_values``.
+    On a long scan (the available list) that is a cheap per-row check; the planner would otherwise hash
+    every scope_values row of a popular value first (tens of thousands at 100k dialogs, bench/).
+    """
+
+    def level(n: int, values: Sequence[str], any_col: Any, list_col: Any) -> ColumnElement[bool]:
+        if not values:
+            return any_col.is_(True)  # type: ignore[no-any-return]
+        shared: ColumnElement[bool]
+        if jsonb:
+            shared = list_col.op("?|", return_type=Boolean)(postgresql.array(list(values)))
+        else:
+            shared = exists().where(
+                ScopeValue.scope_id == AccessScope.id, ScopeValue.level == n, ScopeValue.value.in_(list(values))
+            )
+        return or_(any_col.is_(True), shared)
+
+    return and_(
+        AccessScope.tenant_uid == user.tenant_uid,
+        level(1, user.scope_level1, AccessScope.level1_any, AccessScope.scope_level1),
+        level(2, user.scope_level2, AccessScope.level2_any, AccessScope.scope_level2),
+    )
+
+
 def scope_match_clause(user: User) -> ColumnElement[bool]:
     """SPEC §4 as SQL over dialogs.id: some scope with the user's tenant whose levels each match."""
     if not user.tenant_uid:
         return false()
+    return exists().where(AccessScope.dialog_id == Dialog.id, _scope_levels_clause(user))
 
-    def level(n: int, values: Sequence[str], any_col: Any) -> ColumnElement[bool]:
-        if not values:
-            return any_col.is_(True)  # type: ignore[no-any-return]
-        shared = exists().where(
-            ScopeValue.scope_id == AccessScope.id, ScopeValue.level == n, ScopeValue.value.in_(list(values))
-        )
-        return or_(any_col.is_(True), shared)
 
-    return exists().where(
-        AccessScope.dialog_id == Dialog.id,
-        AccessScope.tenant_uid == user.tenant_uid,
-        level(1, user.scope_level1, AccessScope.level1_any),
-        level(2, user.scope_level2, AccessScope.level2_any),
+def available_stmt(user: User, dialect: str) -> Any:
+    """(activity_at, dialog_id) of dialogs the user may join, newest first, driven by the tenant's scopes.
+
+    One backward range scan of ``ix_access_scopes_tenant_activity`` (already in output order; DISTINCT
+    folds a dialog that several of its scopes match), filtered by levels and "not a participant yet".
+    """
+    me = _MEMBER
+    levels = _scope_levels_clause(user, jsonb=dialect == "postgresql") if user.tenant_uid else false()
+    return (
+        select(AccessScope.activity_at, AccessScope.dialog_id)
+        .where(levels, ~exists().where(me.dialog_id == AccessScope.dialog_id, me.user_id == user.user_id))
+        .distinct()
     )
-
-
-def _is_member_clause(user: User) -> ColumnElement[bool]:
-    me = aliased(Participant)
-    return exists().where(me.dialog_id == Dialog.id, me.user_id == user.user_id)
 
 
 def _encode_cursor(values: list[Any]) -> str:
@@ -479,7 +530,7 @@ def _after(cols: Sequence[Any], vals: Sequence[Any]) -> ColumnElement[bool]:
 def _search_clause(search: str) -> ColumnElement[bool]:
     escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    other = aliased(Participant)
+    other = _OTHER_PARTICIPANT
     company = exists().where(other.dialog_id == Dialog.id, other.company.ilike(pattern, escape="\\"))
     return or_(Dialog.title.ilike(pattern, escape="\\"), company)
 
@@ -490,41 +541,38 @@ async def list_dialogs(
 ) -> tuple[list[dict[str, Any]], str | None]:
     after = _decode_cursor(cursor) if cursor else None
     async with runtime.read() as s:
+        items: list[tuple[Dialog, Participant | None]]
         if kind == "participating":
-            pinned_col: Any = Participant.is_pinned
-            activity_col: Any = Participant.activity_at
             stmt: Any = select(Dialog, Participant).join(
                 Participant, and_(Participant.dialog_id == Dialog.id, Participant.user_id == user.user_id)
             )
             stmt = stmt.where(Participant.is_archived.is_(bool(archived)))
-            cols = [Participant.is_pinned, Participant.activity_at, Participant.dialog_id]
+            cols: list[Any] = [Participant.is_pinned, Participant.activity_at, Participant.dialog_id]
+            if search:
+                stmt = stmt.where(_search_clause(search))
+            if after is not None:
+                stmt = stmt.where(_after(cols, after))
+            rows = (await s.execute(stmt.order_by(*[c.desc() for c in cols]).limit(limit + 1))).all()
+            items = [(r[0], r[1]) for r in rows[:limit]]
+            keys = [(r[1].is_pinned, r[1].activity_at, r[0].id) for r in rows[:limit]]
         else:
-            pinned_col = None
-            activity_col = Dialog.activity_at
-            stmt = select(Dialog).where(scope_match_clause(user), ~_is_member_clause(user))
-            cols = [Dialog.activity_at, Dialog.id]
-        if search:
-            stmt = stmt.where(_search_clause(search))
-        if after is not None:
-            vals = after if pinned_col is not None else after[1:]
-            stmt = stmt.where(_after(cols, vals))
-        stmt = stmt.order_by(*[c.desc() for c in cols]).limit(limit + 1)
-        rows = (await s.execute(stmt)).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items: list[tuple[Dialog, Participant | None]] = [
-            (r[0], r[1] if kind == "participating" else None) for r in rows
-        ]
+            stmt = available_stmt(user, runtime.engine.dialect.name)
+            cols = [AccessScope.activity_at, AccessScope.dialog_id]
+            if search:
+                stmt = stmt.join(Dialog, Dialog.id == AccessScope.dialog_id).where(_search_clause(search))
+            if after is not None:
+                stmt = stmt.where(_after(cols, after[1:]))
+            rows = (await s.execute(stmt.order_by(*[c.desc() for c in cols]).limit(limit + 1))).all()
+            page = rows[:limit]
+            found = {d.id: d for d in await s.scalars(select(Dialog).where(Dialog.id.in_([r[1] for r in page])))}
+            # A dialog deleted between the two reads simply drops out of this page.
+            items = [(found[r[1]], None) for r in page if r[1] in found]
+            keys = [(False, r[0], r[1]) for r in page]
         data = await _dialog_items(s, items, can_join=kind != "participating")
         next_cursor = None
-        if more and items:
-            d, lp = items[-1]
-            next_cursor = _encode_cursor([
-                bool(lp.is_pinned) if lp else False,
-                (lp.activity_at if lp else d.activity_at).isoformat(),
-                str(d.id),
-            ])
-        del activity_col
+        if len(rows) > limit and keys:
+            pinned, activity, last_id = keys[-1]
+            next_cursor = _encode_cursor([bool(pinned), activity.isoformat(), str(last_id)])
         return data, next_cursor
 
 
@@ -534,18 +582,29 @@ async def _dialog_items(
     ids = [d.id for d, _ in items]
     if not ids:
         return []
+    # Plain rows, not ORM entities: a page embeds hundreds of participants (bench/read_paths.py).
     parts: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in ids}
-    for row in await s.scalars(
-        select(Participant).where(Participant.dialog_id.in_(ids)).order_by(Participant.joined_at)
+    for dialog_id, user_id, display_name, company in await s.execute(
+        select(Participant.dialog_id, Participant.user_id, Participant.display_name, Participant.company)
+        .where(Participant.dialog_id.in_(ids))
+        .order_by(Participant.joined_at)
     ):
-        parts[row.dialog_id].append({"user_id": row.user_id, "display_name": row.display_name, "company": row.company})
+        parts[dialog_id].append({"user_id": user_id, "display_name": display_name, "company": company})
     # The page already knows each dialog's last seq: look the messages up by (dialog_id, seq) on the
     # unique index instead of joining dialogs (which made PostgreSQL scan every dialog; bench/).
     pairs = [(d.id, d.last_seq) for d, p in items if p is not None and d.last_seq > 0]
-    last: dict[uuid.UUID, Message] = {}
+    last: dict[uuid.UUID, dict[str, Any]] = {}
     if pairs:
-        for lm in await s.scalars(select(Message).where(tuple_(Message.dialog_id, Message.seq).in_(pairs))):
-            last[lm.dialog_id] = lm
+        for lm in await s.execute(
+            select(
+                Message.dialog_id, Message.id, Message.content, Message.sender_id, Message.sender_name,
+                Message.sent_at, Message.message_type,
+            ).where(tuple_(Message.dialog_id, Message.seq).in_(pairs))
+        ):
+            last[lm.dialog_id] = {
+                "id": str(lm.id), "content": lm.content, "sender_id": lm.sender_id,
+                "sender_name": lm.sender_name, "sent_at": _iso(lm.sent_at), "message_type": lm.message_type,
+            }
     out = []
     for d, p in items:
         item = dialog_out(d)
@@ -560,13 +619,7 @@ async def _dialog_items(
             "is_archived": p.is_archived if p else False,
             "is_pinned": p.is_pinned if p else False,
             "notifications_enabled": p.notifications_enabled if p else True,
-            "last_message": (
-                {
-                    "id": str(m.id), "content": m.content, "sender_id": m.sender_id,
-                    "sender_name": m.sender_name, "sent_at": _iso(m.sent_at), "message_type": m.message_type,
-                }
-                if m is not None and p is not None else None
-            ),
+            "last_message": m if p is not None else None,
         })
         out.append(item)
     return out

@@ -6,10 +6,32 @@ so within a dialog seq order is commit order and paging by seq never skips or do
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Any, Literal
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    String,
+    Table,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,10 +46,10 @@ from mtchat.api.schemas.messages import (
 )
 from mtchat.auth import User
 from mtchat.db.models import Attachment, Dialog, Message, MessageEdit, Participant
-from mtchat.db.types import utcnow
+from mtchat.db.types import UTCDateTime, utcnow
 from mtchat.domain.limits import DEFAULT_PAGE, MAX_PAGE
 from mtchat.domain.sanitize import sanitize
-from mtchat.errors import InvalidInput, MessageNotFound, NotMessageAuthor
+from mtchat.errors import InvalidInput, MessageNotFound, NotMessageAuthor, NotParticipant
 from mtchat.events.realtime import MessageDeleted, MessageEdited, MessageNew, MessageRead
 from mtchat.ids import new_id
 from mtchat.runtime import Runtime, Tx
@@ -42,6 +64,7 @@ def message_out(m: Message) -> MessageOut:
     return MessageOut(
         id=m.id,
         dialog_id=m.dialog_id,
+        seq=m.seq,
         sender_id=m.sender_id,
         sender_name=m.sender_name,
         message_type=m.message_type,
@@ -110,6 +133,10 @@ async def _participants(session: AsyncSession, dialog_id: uuid.UUID) -> list[Par
     return list(await session.scalars(select(Participant).where(Participant.dialog_id == dialog_id)))
 
 
+async def _participant_ids(session: AsyncSession, dialog_id: uuid.UUID) -> list[str]:
+    return list(await session.scalars(select(Participant.user_id).where(Participant.dialog_id == dialog_id)))
+
+
 async def _message_in(session: AsyncSession, dialog_id: uuid.UUID, message_id: uuid.UUID) -> Message:
     message = await session.scalar(select(Message).where(Message.id == message_id, Message.dialog_id == dialog_id))
     if message is None:
@@ -145,84 +172,126 @@ async def send_message(
             return (await with_attachments(runtime, session, [message_out(existing)]))[0], False
 
 
+# The send hot path's statements, built once: constructing them per request (ORM attributes,
+# coercions, generative copies) cost about as much CPU as executing them. ``b_*`` names keep the
+# parameters apart from the column names, which UPDATE/INSERT would take as SET/VALUES keys.
+_DIALOGS = cast(Table, Dialog.__table__)
+_PARTICIPANTS = cast(Table, Participant.__table__)
+_MESSAGES = cast(Table, Message.__table__)
+_B_DIALOG = bindparam("b_dialog", type_=Uuid())
+_B_USER = bindparam("b_user", type_=String())
+_B_NOW = bindparam("b_now", type_=UTCDateTime())
+
+# Bumping last_seq takes the dialog's row lock until commit: sends (and read-state updates) of one
+# dialog serialise here, so seq order is commit order. No row: not a member (or no such dialog).
+_BUMP_SEQ = (
+    update(_DIALOGS)
+    .where(
+        _DIALOGS.c.id == _B_DIALOG,
+        exists().where(_PARTICIPANTS.c.dialog_id == _B_DIALOG, _PARTICIPANTS.c.user_id == _B_USER),
+    )
+    .values(last_seq=_DIALOGS.c.last_seq + 1, last_message_at=_B_NOW, activity_at=_B_NOW)
+    .returning(_DIALOGS.c.last_seq, _DIALOGS.c.object_id, _DIALOGS.c.object_type, _DIALOGS.c.title)
+)
+# Everyone else gets one more unread message, the sender has read up to it, and a new message
+# brings the dialog back from everyone's archive. The returned rows are the recipients.
+_IS_SENDER = _PARTICIPANTS.c.user_id == _B_USER
+_MARK_SENT = (
+    update(_PARTICIPANTS)
+    .where(_PARTICIPANTS.c.dialog_id == _B_DIALOG)
+    .values(
+        unread_count=case((_IS_SENDER, 0), else_=_PARTICIPANTS.c.unread_count + 1),
+        last_read_seq=case((_IS_SENDER, bindparam("b_seq", type_=BigInteger())), else_=_PARTICIPANTS.c.last_read_seq),
+        last_read_message_id=case(
+            (_IS_SENDER, bindparam("b_message", type_=Uuid())), else_=_PARTICIPANTS.c.last_read_message_id
+        ),
+        activity_at=_B_NOW,
+        is_archived=False,
+    )
+    .returning(_PARTICIPANTS.c.user_id, _PARTICIPANTS.c.display_name, _PARTICIPANTS.c.notifications_enabled)
+)
+_INSERT_MESSAGE = insert(_MESSAGES)
+
+
 async def _send(tx: Tx, user: User, dialog_id: uuid.UUID, body: SendMessageIn) -> tuple[MessageOut, bool]:
+    """The send hot path: BEGIN, three statements, COMMIT (plus what attachments/webhooks need).
+
+    Core statements on the session's connection (no ORM unit of work): bump ``dialogs.last_seq``,
+    update every participant's read/unread/archive state (which also returns the recipients), insert
+    the message. Checks that cannot change the outcome run first; access errors keep their order
+    (404/403 before 400) by asking ``access_member`` only when the fast path says "not a member".
+    """
     session = tx.session
-    # The dialog row lock serialises sends (and read-state updates) per dialog.
-    dialog, me = await access_member(session, user, dialog_id, for_update=True)
     if body.client_message_id is not None:
         existing = await _by_client_id(session, dialog_id, user.user_id, body.client_message_id)
         if existing is not None:
+            await access_member(session, user, dialog_id)  # a removed sender gets 403/404, not the old copy
             return (await with_attachments(tx.runtime, session, [message_out(existing)]))[0], False
-    participants = await _participants(session, dialog_id)
-    clean = sanitize(body.content, (p.user_id for p in participants)) if body.content.strip() else None
+    clean = None
+    if body.content.strip():
+        # Mentions count only for participants; read them only when the content has any.
+        members = await _participant_ids(session, dialog_id) if "data-mention" in body.content.lower() else ()
+        clean = sanitize(body.content, members)
     if (clean is None or (not clean.text and not clean.mentions)) and not body.attachments:
+        await access_member(session, user, dialog_id)
         raise InvalidInput("content: empty message (send text or attachments)")
+
+    now = utcnow()
+    conn = await session.connection()
+    params: dict[str, Any] = {"b_dialog": dialog_id, "b_user": user.user_id, "b_now": now}
+    row = (await conn.execute(_BUMP_SEQ, params)).first()
+    if row is None:
+        await access_member(session, user, dialog_id)  # raises 404 / 403 as the case may be
+        row = (await conn.execute(_BUMP_SEQ, params)).first()  # joined in between: the bump sees it now
+        if row is None:
+            raise NotParticipant()
+    seq, object_id, object_type, title = row
     if body.reply_to is not None:
         await _message_in(session, dialog_id, body.reply_to)
 
-    now = utcnow()
-    seq = (
-        await session.execute(
-            update(Dialog)
-            .where(Dialog.id == dialog_id)
-            .values(last_seq=Dialog.last_seq + 1, last_message_at=now, activity_at=now)
-            .returning(Dialog.last_seq)
-            .execution_options(synchronize_session=False)
+    message_id = new_id()
+    participants = (await conn.execute(_MARK_SENT, {**params, "b_seq": seq, "b_message": message_id})).all()
+    my_name = next((p.display_name for p in participants if p.user_id == user.user_id), None)
+    values: dict[str, Any] = {
+        "id": message_id,
+        "dialog_id": dialog_id,
+        "seq": seq,
+        "sender_id": user.user_id,
+        "sender_name": my_name or user.name,
+        "message_type": "user",
+        "content": clean.html if clean else "",
+        "text": clean.text if clean else "",
+        "reply_to_id": body.reply_to,
+        "mentions": clean.mentions if clean else [],
+        "client_message_id": body.client_message_id,
+        "sent_at": now,
+        "last_edited_at": None,
+    }
+    await conn.execute(_INSERT_MESSAGE, values)
+    message = Message(**values)  # transient: the helpers below read it, the session never flushes it
+    bound: list[Attachment] = []
+    if body.attachments:
+        bound = await bind_attachments(
+            tx, user.user_id, dialog_id, message, [a.model_dump() for a in body.attachments]
         )
-    ).scalar_one()
-    message = Message(
-        id=new_id(),
-        dialog_id=dialog_id,
-        seq=seq,
-        sender_id=user.user_id,
-        sender_name=me.display_name or user.name,
-        message_type="user",
-        content=clean.html if clean else "",
-        text=clean.text if clean else "",
-        reply_to_id=body.reply_to,
-        mentions=clean.mentions if clean else [],
-        client_message_id=body.client_message_id,
-        sent_at=now,
-    )
-    session.add(message)
-    await session.flush()
-    bound = await bind_attachments(tx, user.user_id, dialog_id, message, [a.model_dump() for a in body.attachments])
-    await session.execute(
-        update(Participant)
-        .where(Participant.dialog_id == dialog_id, Participant.user_id != user.user_id)
-        .values(unread_count=Participant.unread_count + 1, activity_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(Participant)
-        .where(Participant.dialog_id == dialog_id, Participant.user_id == user.user_id)
-        .values(last_read_message_id=message.id, last_read_seq=seq, unread_count=0, activity_at=now)
-        .execution_options(synchronize_session=False)
-    )
 
-    # A new message brings the dialog back from everyone's archive.
-    await session.execute(
-        update(Participant)
-        .where(Participant.dialog_id == dialog_id, Participant.is_archived.is_(True))
-        .values(is_archived=False)
-        .execution_options(synchronize_session=False)
-    )
     out = message_out(message)
     if bound:
         await with_attachments(tx.runtime, session, [out])
-    recipients = [p.user_id for p in participants]
-    tx.emit(recipients, MessageNew(dialog_id=dialog_id, message=out.model_dump(mode="json")))
-    head = _dialog_head(dialog)
-    wh_message = _webhook_message(message)
-    wh_message["attachments"] = [
-        {"id": str(a.id), "filename": a.filename, "content_type": a.content_type, "size": a.size} for a in bound
-    ]
-    notify = [p.user_id for p in participants if p.user_id != user.user_id and p.notifications_enabled]
-    tx.webhook("message.new", {**head, "message": wh_message, "participants": notify}, at=now)
-    await schedule_notifications(tx, dialog_id, message, notify)
-    for mentioned in clean.mentions if clean else []:
-        if mentioned != user.user_id:
-            tx.webhook("mention", {**head, "user_id": mentioned, "message": wh_message}, at=now)
+    tx.emit([p.user_id for p in participants], MessageNew(dialog_id=dialog_id, message=out.model_dump(mode="json")))
+    if tx.runtime.settings.webhook_url:
+        head = {"dialog_id": str(dialog_id), "object_id": object_id, "object_type": object_type, "title": title}
+        wh_message = _webhook_message(message)
+        wh_message["attachments"] = [
+            {"id": str(a.id), "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in bound
+        ]
+        notify = [p.user_id for p in participants if p.user_id != user.user_id and p.notifications_enabled]
+        tx.webhook("message.new", {**head, "message": wh_message, "participants": notify}, at=now)
+        await schedule_notifications(tx, dialog_id, message, notify)
+        for mentioned in clean.mentions if clean else []:
+            if mentioned != user.user_id:
+                tx.webhook("mention", {**head, "user_id": mentioned, "message": wh_message}, at=now)
     return out, True
 
 
@@ -244,8 +313,8 @@ async def edit_message(
         message = await _message_in(session, dialog_id, message_id)
         if message.sender_id != user.user_id:
             raise NotMessageAuthor()
-        participants = await _participants(session, dialog_id)
-        clean = sanitize(body.content, (p.user_id for p in participants))
+        members = await _participant_ids(session, dialog_id)
+        clean = sanitize(body.content, members)
         if not clean.text and not clean.mentions:
             raise InvalidInput("content is empty after sanitizing")
         now = utcnow()
@@ -264,10 +333,7 @@ async def edit_message(
         message.last_edited_at = now
         await session.flush()
         [out] = await with_attachments(runtime, session, [message_out(message)])
-        tx.emit(
-            [p.user_id for p in participants],
-            MessageEdited(dialog_id=dialog_id, message=out.model_dump(mode="json")),
-        )
+        tx.emit(members, MessageEdited(dialog_id=dialog_id, message=out.model_dump(mode="json")))
         data = {**_dialog_head(dialog), "message": {**_webhook_message(message), "last_edited_at": now.isoformat()}}
         tx.webhook("message.edited", data, at=now)
         return out
@@ -295,8 +361,7 @@ async def delete_message(runtime: Runtime, user: User, dialog_id: uuid.UUID, mes
         await session.execute(delete(MessageEdit).where(MessageEdit.message_id == message.id))
         await delete_message_files(tx, message.id)
         await session.delete(message)
-        participants = await _participants(session, dialog_id)
-        tx.emit([p.user_id for p in participants], MessageDeleted(dialog_id=dialog_id, message_id=message_id))
+        tx.emit(await _participant_ids(session, dialog_id), MessageDeleted(dialog_id=dialog_id, message_id=message_id))
         tx.webhook(
             "message.deleted",
             {**_dialog_head(dialog), "message_id": str(message_id), "sender_id": message.sender_id},
@@ -312,56 +377,60 @@ async def history(
     before: uuid.UUID | None = None,
     after: uuid.UUID | None = None,
     around: uuid.UUID | None = None,
+    after_seq: int | None = None,
 ) -> HistoryOut:
     anchors = [a for a in (before, after, around) if a is not None]
-    if len(anchors) > 1:
-        raise InvalidInput("use at most one of before, after, around")
+    if len(anchors) + (after_seq is not None) > 1:
+        raise InvalidInput("use at most one of before, after, around, after_seq")
     limit = max(1, min(limit, MAX_PAGE))
     async with runtime.read() as session:
         _dialog, me = await access_member(session, user, dialog_id)
         base = select(Message).where(Message.dialog_id == dialog_id)
-        mode: Literal["latest", "before", "after", "around"] = "latest"
-        anchor_seq = 0
-        if anchors:
+
+        async def fetch(cond: Any, newest_first: bool, n: int) -> tuple[list[Message], bool]:
+            """Up to n messages next to the anchor, ascending, and whether more lie beyond them."""
+            if n <= 0:
+                return [], bool(await session.scalar(select(exists().where(Message.dialog_id == dialog_id, cond))))
+            order = Message.seq.desc() if newest_first else Message.seq.asc()
+            rows = list(await session.scalars(base.where(cond).order_by(order).limit(n + 1)))
+            more = len(rows) > n
+            rows = rows[:n]
+            return (rows[::-1] if newest_first else rows), more
+
+        # limit + 1 rows answer has_more_* in the direction of travel; the anchor itself lies on the other side.
+        if after_seq is not None:
+            page, more_after = await fetch(Message.seq > after_seq, False, limit)
+            _none, more_before = await fetch(Message.seq <= after_seq, True, 0)
+        elif not anchors:
+            page, more_before = await fetch(true(), True, limit)
+            more_after = False
+        else:
             anchor_seq = (await _message_in(session, dialog_id, anchors[0])).seq
-            mode = "before" if before else "after" if after else "around"
+            if before is not None:
+                page, more_before = await fetch(Message.seq < anchor_seq, True, limit)
+                more_after = True
+            elif after is not None:
+                page, more_after = await fetch(Message.seq > anchor_seq, False, limit)
+                more_before = True
+            else:
+                older, more_before = await fetch(Message.seq < anchor_seq, True, (limit - 1) // 2)
+                newer, more_after = await fetch(Message.seq >= anchor_seq, False, limit - len(older))
+                page = older + newer
 
-        page: list[Message]
-        if mode == "latest":
-            page = list(await session.scalars(base.order_by(Message.seq.desc()).limit(limit)))[::-1]
-        elif mode == "before":
-            stmt = base.where(Message.seq < anchor_seq).order_by(Message.seq.desc()).limit(limit)
-            page = list(await session.scalars(stmt))[::-1]
-        elif mode == "after":
-            stmt = base.where(Message.seq > anchor_seq).order_by(Message.seq.asc()).limit(limit)
-            page = list(await session.scalars(stmt))
-        else:
-            older = (limit - 1) // 2
-            stmt = base.where(Message.seq < anchor_seq).order_by(Message.seq.desc()).limit(older)
-            page = list(await session.scalars(stmt))[::-1]
-            stmt = base.where(Message.seq >= anchor_seq).order_by(Message.seq.asc()).limit(limit - len(page))
-            page += list(await session.scalars(stmt))
-
-        async def any_where(*cond: Any) -> bool:
-            found = await session.scalar(select(exists().where(Message.dialog_id == dialog_id, *cond)))
-            return bool(found)
-
-        if page:
-            more_before = await any_where(Message.seq < page[0].seq)
-            more_after = await any_where(Message.seq > page[-1].seq)
-        elif mode == "before":
-            more_before, more_after = False, await any_where(Message.seq >= anchor_seq)
-        elif mode == "after":
-            more_before, more_after = await any_where(Message.seq <= anchor_seq), False
-        else:
-            more_before = more_after = False
-
-        first_unread = await session.scalar(
-            select(Message.id)
-            .where(Message.dialog_id == dialog_id, Message.seq > me.last_read_seq, _not_from(user.user_id))
-            .order_by(Message.seq.asc())
-            .limit(1)
-        )
+        first_unread = None
+        if me.unread_count > 0:  # kept exact on send, read, delete: 0 means nothing is unread
+            mine = (m for m in page if m.seq > me.last_read_seq and m.sender_id != user.user_id)
+            in_page = next(mine, None)
+            starts_at_read_point = bool(page) and (page[0].seq <= me.last_read_seq + 1 or not more_before)
+            if starts_at_read_point and in_page is not None:
+                first_unread = in_page.id
+            else:
+                first_unread = await session.scalar(
+                    select(Message.id)
+                    .where(Message.dialog_id == dialog_id, Message.seq > me.last_read_seq, _not_from(user.user_id))
+                    .order_by(Message.seq.asc())
+                    .limit(1)
+                )
         return HistoryOut(
             messages=await with_attachments(runtime, session, [message_out(m) for m in page]),
             has_more_before=more_before,
@@ -415,6 +484,27 @@ def _like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
+_WORD = re.compile(r"\w+")
+_SEARCH_TSV: ColumnElement[Any] = literal_column("messages.search_tsv")  # PostgreSQL only (migration 0002), not mapped
+
+
+def _match_clause(q: str, dialect: str) -> ColumnElement[bool]:
+    """Every word of q must occur in the message.
+
+    PostgreSQL: as a word prefix, by full text (``simple`` configuration: no stemming, any language; GIN
+    index on ``messages.search_tsv``). SQLite: as a case-insensitive substring (ASCII case folding only).
+    A query without letters or digits is matched as one substring on both.
+    """
+    words = _WORD.findall(q.lower())
+    if not words:
+        return Message.text.ilike(_like_pattern(q), escape="\\")
+    if dialect == "postgresql":
+        # Only \w+ tokens reach to_tsquery, so no tsquery syntax can be injected.
+        tsquery = " & ".join(f"{w}:*" for w in words)
+        return _SEARCH_TSV.op("@@", return_type=Boolean)(func.to_tsquery(literal("simple", REGCONFIG), tsquery))
+    return and_(*(Message.text.ilike(_like_pattern(w), escape="\\") for w in words))
+
+
 async def search(runtime: Runtime, user: User, q: str, limit: int = SEARCH_LIMIT) -> list[MessageOut]:
     q = q.strip()
     if not q:
@@ -426,7 +516,7 @@ async def search(runtime: Runtime, user: User, q: str, limit: int = SEARCH_LIMIT
                 Participant,
                 (Participant.dialog_id == Message.dialog_id) & (Participant.user_id == user.user_id),
             )
-            .where(Message.text.ilike(_like_pattern(q), escape="\\"))
+            .where(_match_clause(q, runtime.engine.dialect.name))
             .order_by(Message.sent_at.desc(), Message.id.desc())
             .limit(max(1, min(limit, SEARCH_LIMIT)))
         )

@@ -33,8 +33,15 @@ async def list_messages(
     before: uuid.UUID | None = None,
     after: uuid.UUID | None = None,
     around: uuid.UUID | None = None,
+    after_seq: Annotated[
+        int | None,
+        Query(ge=0, description="messages with a greater `seq`: a client's catch-up that never needs the "
+                                "anchor message to still exist"),
+    ] = None,
 ) -> Envelope[HistoryOut]:
-    page = await svc.history(runtime, user, dialog_id, limit=limit, before=before, after=after, around=around)
+    page = await svc.history(
+        runtime, user, dialog_id, limit=limit, before=before, after=after, around=around, after_seq=after_seq
+    )
     return Envelope(data=page)
 
 

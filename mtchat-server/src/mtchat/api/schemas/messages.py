@@ -55,6 +55,9 @@ class AttachmentOut(BaseModel):
 class MessageOut(BaseModel):
     id: uuid.UUID
     dialog_id: uuid.UUID
+    # Position in the dialog: 1, 2, 3 … in commit order, never reused (a deleted message leaves a gap).
+    # A client that sees seq jump by more than one over its newest message fetches `after_seq=`.
+    seq: int
     sender_id: str | None
     sender_name: str | None
     message_type: str
