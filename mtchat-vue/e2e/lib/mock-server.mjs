@@ -66,6 +66,7 @@ export function startMockServer({ port, jwtSecret, adminToken, publicUrl }) {
     const m = {
       id: newId(),
       dialog_id: d.dialog.id,
+      seq: (d.lastSeq = (d.lastSeq ?? 0) + 1),
       sender_id: sender,
       sender_name: p?.display_name ?? null,
       message_type: type,
@@ -234,6 +235,12 @@ export function startMockServer({ port, jwtSecret, adminToken, publicUrl }) {
         page = older.slice(-limit)
         before = older.length > limit
         after = true
+      } else if (url.searchParams.has('after_seq')) {
+        const from = Number(url.searchParams.get('after_seq'))
+        const newer = all.filter((x) => x.seq > from)
+        page = newer.slice(0, limit)
+        before = all.some((x) => x.seq <= from)
+        after = newer.length > limit
       } else if (url.searchParams.get('after')) {
         const newer = all.filter((x) => x.id > url.searchParams.get('after'))
         page = newer.slice(0, limit)

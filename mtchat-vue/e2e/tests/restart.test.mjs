@@ -30,6 +30,14 @@ describe('reconnect after a server restart', { timeout: 180_000 }, () => {
     const { page: A } = await openAs(stack, alice, { dialogId: dialog.id })
     const { page: B } = await openAs(stack, bob, { dialogId: dialog.id })
     await Promise.all([waitConnected(A), waitConnected(B)])
+    // The catch-up's history requests, and any history request that failed.
+    const history = []
+    for (const page of [A, B]) {
+      page.on('response', (r) => {
+        const url = new URL(r.url())
+        if (url.pathname.endsWith(`/dialogs/${dialog.id}/messages`) && r.request().method() === 'GET') history.push({ query: url.search, status: r.status() })
+      })
+    }
     await A.locator('.mtchat-editor__content').click()
     await A.keyboard.type('До перезапуска')
     await A.keyboard.press('Enter')
@@ -50,6 +58,11 @@ describe('reconnect after a server restart', { timeout: 180_000 }, () => {
       await page.locator('[data-testid="connection-banner"]').waitFor({ state: 'detached', timeout: T })
       for (const text of missed) await page.locator('.mtchat-msg', { hasText: text }).waitFor({ timeout: T })
     }
+    // Each page caught up by seq (after_seq=<confirmed seq>), not by the id of a message that may be gone.
+    const catchUps = history.filter((h) => h.query.includes('after_seq='))
+    assert.ok(catchUps.length >= 2, `catch-up requests: ${JSON.stringify(history)}`)
+    assert.deepEqual(history.filter((h) => h.status !== 200), [])
+    assert.deepEqual(history.filter((h) => /[?&]after=/.test(h.query)), [])
     // Live again: one more message travels over the new sockets.
     await B.locator('.mtchat-editor__content').click()
     await B.keyboard.type('После перезапуска')

@@ -6,7 +6,7 @@ export type { BackoffOptions, MTChatSocketOptions, SocketEvents, SocketStatus, W
 export { MTChatError, toMTChatError } from './errors'
 export type { MTChatErrorCode } from './errors'
 export { Emitter } from './emitter'
-export { mergeMessages, removeMessage, sortMessages, lastConfirmedId, firstConfirmedId } from './timeline'
+export { mergeMessages, removeMessage, sortMessages, lastConfirmedId, firstConfirmedId, seqOf, maxSeq, contiguousSeq, dropMissing } from './timeline'
 export { parseSystemContent, isSystemMessage, stripTags } from './system'
 export { sanitizeHtml } from './sanitize'
 export { uploadFile, putToPresignedUrl } from './upload'

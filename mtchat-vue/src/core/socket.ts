@@ -74,7 +74,7 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}, rand
 
 /**
  * WebSocket client of SPEC §5.4: heartbeat `ping`, capped exponential backoff reconnect, typed events.
- * It knows nothing about messages: consumers catch up (`messages?after=`) on `connected` with `reconnect: true`.
+ * It knows nothing about messages: consumers catch up (`messages?after_seq=`) on `connected` with `reconnect: true`.
  */
 export class MTChatSocket {
   private readonly emitter = new Emitter<SocketEvents>()

@@ -104,6 +104,11 @@ export interface Attachment {
 export interface Message {
   id: string
   dialog_id: string
+  /**
+   * Position in the dialog: 1, 2, 3 … in commit order, never reused (a deleted message leaves a gap).
+   * The timeline is ordered by it. `0` on an optimistic message the server has not stored yet.
+   */
+  seq: number
   sender_id: string | null
   sender_name: string | null
   message_type: MessageType
@@ -187,11 +192,14 @@ export interface SendMessageInput {
   client_message_id?: string
 }
 
+/** At most one of `before`, `after`, `around` (message ids) or `after_seq`. */
 export interface MessagesQuery {
   limit?: number
   before?: string
   after?: string
   around?: string
+  /** Messages with a greater `seq`, ascending: catch-up that works even if the anchor was deleted. */
+  after_seq?: number
 }
 
 export interface DialogsQuery {

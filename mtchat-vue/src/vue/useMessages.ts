@@ -1,6 +1,6 @@
 import { computed, onScopeDispose, shallowRef, toValue, watch, type ComputedRef, type MaybeRefOrGetter, type ShallowRef } from 'vue'
 import { isLocalId, LOCAL_ID_PREFIX, randomId } from '../core/ids'
-import { lastConfirmedId, firstConfirmedId, mergeMessages, removeMessage } from '../core/timeline'
+import { contiguousSeq, dropMissing, firstConfirmedId, lastConfirmedId, maxSeq, mergeMessages, removeMessage, seqOf } from '../core/timeline'
 import type { AttachmentInput, Message, MessagesPage, Reader } from '../core/types'
 import type { ChatContext } from './context'
 
@@ -9,6 +9,12 @@ export interface UseMessagesOptions {
   pageSize?: number
   /** Load as soon as the dialog id is set. Default true. */
   immediate?: boolean
+  /**
+   * How long (ms) a hole in `seq` at the live end may stay open before it is fetched with
+   * `after_seq=`. Two messages sent at the same moment may reach the socket in either order; the
+   * missing one usually follows within milliseconds. Default 300.
+   */
+  gapFillDelay?: number
 }
 
 export interface SendOptions {
@@ -53,8 +59,10 @@ export interface UseMessagesReturn {
 
 /**
  * The timeline of one dialog: paging both ways, live socket events, optimistic sends with
- * `client_message_id` (deduplicated however the REST answer and `message.new` interleave),
- * and catch-up with `after=` once the socket reconnects, so nothing is missing or doubled.
+ * `client_message_id` (deduplicated however the REST answer and `message.new` interleave).
+ * Ordered by `seq`; at the live end a hole in `seq` (an event overtaken by a later one, or lost
+ * with a dropped socket) is filled with `after_seq=`, and so is everything missed once the socket
+ * reconnects, so nothing is missing or doubled.
  */
 export function useMessages(
   ctx: ChatContext,
@@ -62,6 +70,7 @@ export function useMessages(
   options: UseMessagesOptions = {},
 ): UseMessagesReturn {
   const pageSize = options.pageSize ?? 50
+  const gapFillDelay = options.gapFillDelay ?? 300
   const messages = shallowRef<Message[]>([])
   const hasMoreBefore = shallowRef(false)
   const hasMoreAfter = shallowRef(false)
@@ -72,10 +81,26 @@ export function useMessages(
   const pending = shallowRef<Record<string, MessageStatus>>({})
   const readBy = shallowRef<Record<string, string>>({})
   const drafts = new Map<string, { content: string; options: SendOptions }>()
-  let lastReadSent: string | null = null
+  let lastReadSent: { id: string; seq: number } | null = null
   /** Oldest own message whose readers we fetched: later ones are covered by that answer. */
   let readSeededFrom: string | null = null
   let generation = 0
+
+  // ---- Delivery at the live end (SPEC §5.4): seq order, gap fill, reconnect catch-up ----
+  /**
+   * Every message of the dialog with `seq` ≤ this that still exists is in `messages` (a hole
+   * below it is a deleted message). `null` while nothing is loaded or a window in history is shown:
+   * only the tail is kept complete.
+   */
+  let confirmedSeq: number | null = null
+  /** The highest `seq` known to exist (or have existed): loaded, sent, or seen live from any window. */
+  let knownSeq = 0
+  let fillTimer: ReturnType<typeof setTimeout> | null = null
+  let filling = false
+  /** A reconnect while a fill was running: its answer may predate what the socket missed. */
+  let fillAgain = false
+  /** Bumped whenever the tail is reset, so that a fill in flight for the old one drops its answer. */
+  let tailRun = 0
 
   const id = () => toValue(dialogId) ?? null
   const me = () => ctx.userId.value
@@ -135,13 +160,19 @@ export function useMessages(
     hasMoreAfter.value = false
     lastReadSent = null
     readSeededFrom = null
+    resetTail()
+    knownSeq = 0
     if (!dialog) return
     loading.value = true
     try {
       const page = await ctx.client.getMessages(dialog, { limit: pageSize })
       if (gen !== generation) return
+      // Live messages (and sends) that came while the page loaded stay, merged by id.
+      const meanwhile = messages.value
       setPage(page)
+      messages.value = mergeMessages(messages.value, meanwhile)
       firstUnreadId.value = page.first_unread_message_id
+      if (!page.has_more_after) followTail(maxSeq(page.messages))
     } catch (err) {
       if (gen === generation) ctx.reportError(err)
     } finally {
@@ -169,21 +200,116 @@ export function useMessages(
     }
   }
 
-  /** Fetch everything after the newest known message (paging until `has_more_after` is false). */
-  async function fetchAfter(maxPages = 20): Promise<void> {
-    const dialog = id()
-    const gen = generation
-    // The cursor follows the pages themselves: live messages merged meanwhile must not make us skip.
-    let after = lastConfirmedId(messages.value)
-    if (!dialog) return
-    if (!after) return reload()
-    for (let i = 0; i < maxPages && after; i++) {
-      const page = await ctx.client.getMessages(dialog, { limit: pageSize, after })
-      if (gen !== generation) return
-      messages.value = mergeMessages(messages.value, page.messages)
-      if (!page.has_more_after) return
-      after = page.messages[page.messages.length - 1]?.id ?? null
+  /** Forget the tail's bookkeeping (a new dialog, or a window elsewhere in history). */
+  function resetTail(): void {
+    confirmedSeq = null
+    if (fillTimer !== null) clearTimeout(fillTimer)
+    fillTimer = null
+    filling = false
+    fillAgain = false
+    tailRun++
+  }
+
+  function noteSeq(seq: number): void {
+    if (seq > knownSeq) knownSeq = seq
+  }
+
+  /**
+   * The loaded window now reaches the live end and holds every message up to `seq`: from here on
+   * the tail is kept complete.
+   */
+  function followTail(seq: number): void {
+    confirmedSeq = seq
+    if (fillAgain) requestFill(true)
+    else advance()
+  }
+
+  /** Move `confirmedSeq` over messages that follow it without a hole; a hole left asks for a fill. */
+  function advance(): void {
+    if (confirmedSeq === null || hasMoreAfter.value) return
+    confirmedSeq = contiguousSeq(messages.value, confirmedSeq)
+    if (hasHole()) requestFill(false)
+  }
+
+  function hasHole(): boolean {
+    return confirmedSeq !== null && Math.max(knownSeq, maxSeq(messages.value)) > confirmedSeq
+  }
+
+  /**
+   * One fill at a time. A hole waits `gapFillDelay` (the overtaken event usually arrives first,
+   * and a burst of them costs one fill); a reconnect fills at once.
+   */
+  function requestFill(now: boolean): void {
+    if (filling) {
+      // A running fill ends with advance(), which sees any hole still open; only what a dropped
+      // socket missed after that fill's answer needs another one.
+      if (now) fillAgain = true
+      return
     }
+    if (fillTimer !== null) {
+      if (!now) return
+      clearTimeout(fillTimer)
+      fillTimer = null
+    }
+    if (now) {
+      void fill()
+      return
+    }
+    fillTimer = setTimeout(() => {
+      fillTimer = null
+      // The overtaken message arrived meanwhile: nothing to fetch.
+      if (hasHole()) void fill()
+    }, gapFillDelay)
+  }
+
+  /**
+   * Fetch `after_seq=confirmedSeq` page by page until `has_more_after` is false, merge by id, and
+   * move `confirmedSeq` to the end of the answer. Unlike `after=<id>`, the cursor needs no message
+   * that may have been deleted meanwhile.
+   */
+  async function fill(): Promise<void> {
+    const dialog = id()
+    if (!dialog || confirmedSeq === null || hasMoreAfter.value) return
+    const run = tailRun
+    const from = confirmedSeq
+    // Known before the first request, so committed before it (seq order is commit order): a message
+    // up to here that the answer leaves out was deleted. This is what keeps a deleted message's hole
+    // from being fetched again and again.
+    const known = Math.max(knownSeq, maxSeq(messages.value))
+    const returned = new Set<string>()
+    let cursor = from
+    let complete = false
+    filling = true
+    fillAgain = false
+    try {
+      for (;;) {
+        const page = await ctx.client.getMessages(dialog, { limit: pageSize, after_seq: cursor })
+        if (run !== tailRun) return
+        messages.value = mergeMessages(messages.value, page.messages)
+        for (const m of page.messages) returned.add(m.id)
+        const last = Math.max(cursor, maxSeq(page.messages))
+        complete = !page.has_more_after
+        // No progress with more to come would loop forever: stop, the next hole or reconnect retries.
+        if (complete || last === cursor) {
+          cursor = last
+          break
+        }
+        cursor = last
+      }
+    } catch (err) {
+      if (run !== tailRun) return
+      filling = false
+      ctx.reportError(err)
+      // No retry loop on a failing server: the next hole retries, and so does a reconnect (once).
+      if (fillAgain) requestFill(true)
+      return
+    }
+    filling = false
+    const end = complete ? Math.max(cursor, known) : cursor
+    if (complete) messages.value = dropMissing(messages.value, from, end, returned)
+    confirmedSeq = Math.max(confirmedSeq ?? 0, end)
+    if (fillAgain) requestFill(true)
+    else if (complete) advance()
   }
 
   async function loadNewer(): Promise<void> {
@@ -198,6 +324,8 @@ export function useMessages(
       if (gen !== generation) return
       messages.value = mergeMessages(messages.value, page.messages)
       hasMoreAfter.value = page.has_more_after
+      // Reached the live end: the window is contiguous, so it holds everything up to its newest.
+      if (!page.has_more_after) followTail(maxSeq(messages.value))
     } catch (err) {
       ctx.reportError(err)
     } finally {
@@ -219,8 +347,10 @@ export function useMessages(
       if (gen !== generation) return false
       // A window elsewhere in history replaces the current one; keep unsent local messages.
       const local = messages.value.filter((m) => isLocalId(m.id))
+      resetTail()
       setPage(page)
       messages.value = mergeMessages(messages.value, local)
+      if (!page.has_more_after) followTail(maxSeq(page.messages))
       focusId.value = page.messages.some((m) => m.id === messageId) ? messageId : null
       void seedReadState()
       return focusId.value !== null
@@ -265,6 +395,9 @@ export function useMessages(
       if (dialog === id()) {
         // Whether or not `message.new` came first, the local copy is replaced exactly once.
         messages.value = mergeMessages(removeMessage(messages.value, localId), [message])
+        // Others' messages committed just before mine may still be on their way: a hole waits for them.
+        noteSeq(seqOf(message))
+        advance()
       }
       ctx.events.emit('message-sent', message)
       void markRead(message.id)
@@ -285,6 +418,7 @@ export function useMessages(
     const optimistic: Message = {
       id: localId,
       dialog_id: dialog,
+      seq: 0, // assigned by the server
       sender_id: me(),
       sender_name: ctx.config.value.userProfile?.display_name ?? null,
       message_type: 'user',
@@ -347,8 +481,10 @@ export function useMessages(
     const dialog = id()
     const target = messageId ?? lastConfirmedId(messages.value)
     if (!dialog || !target || isLocalId(target)) return
-    if (lastReadSent && lastReadSent >= target) return
-    lastReadSent = target
+    const seq = find(target)?.seq ?? 0
+    // By seq (commit order) when both are known; ids only as a fallback (UUIDv7 follow host clocks).
+    if (lastReadSent && (seq && lastReadSent.seq ? lastReadSent.seq >= seq : lastReadSent.id >= target)) return
+    lastReadSent = { id: target, seq }
     try {
       await ctx.client.markRead(dialog, target)
       ctx.events.emit('dialog-changed', { dialogId: dialog, patch: { unread_count: 0 } })
@@ -371,9 +507,14 @@ export function useMessages(
   const mine = (dialog: string) => dialog === id()
   const offs = [
     ctx.socket.onEvent('message.new', (e) => {
-      // While a window in history is shown, the live end is not loaded: avoid a gap.
-      if (!mine(e.dialog_id) || hasMoreAfter.value) return
+      if (!mine(e.dialog_id)) return
+      noteSeq(seqOf(e.message))
+      // While a window in history is shown, the live end is not loaded: avoid a gap. (Its seq is
+      // noted: once paging down reaches the end, anything newer is fetched.)
+      if (hasMoreAfter.value) return
+      // Shown in its place at once, even past a hole; advance() fills the hole.
       messages.value = mergeMessages(messages.value, [e.message])
+      advance()
     }),
     ctx.socket.onEvent('message.edited', (e) => {
       if (mine(e.dialog_id) && find(e.message.id)) messages.value = mergeMessages(messages.value, [e.message])
@@ -389,7 +530,9 @@ export function useMessages(
       // `message.read` events sent while we were away are lost: ask for the read state again.
       void seedReadState(true)
       if (hasMoreAfter.value) return // not at the live end; nothing to append
-      void fetchAfter().catch((err: unknown) => ctx.reportError(err))
+      if (confirmedSeq !== null) requestFill(true)
+      else if (loading.value) fillAgain = true // the page on its way may predate what was missed
+      else void reload()
     }),
   ]
   // Without `config.userId` the user is known only once the socket says so: "mine" changes then.
@@ -398,6 +541,7 @@ export function useMessages(
   watch(id, () => void reload(), { immediate: options.immediate !== false })
   onScopeDispose(() => {
     generation++
+    resetTail()
     for (const off of offs) off()
   })
 

@@ -100,10 +100,13 @@ export function nextId(): string {
   return `0190${String(seq).padStart(8, '0')}-0000-7000-8000-000000000000`
 }
 
+/** A server message; `seq` defaults to the same global counter as the id (so both orders agree). */
 export function makeMessage(partial: Partial<Message> = {}): Message {
+  const id = nextId()
   return {
-    id: nextId(),
+    id,
     dialog_id: 'd1',
+    seq,
     sender_id: 'u2',
     sender_name: 'Bob',
     message_type: 'user',

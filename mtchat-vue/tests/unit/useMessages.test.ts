@@ -41,36 +41,6 @@ describe('useMessages', () => {
     scope.stop()
   })
 
-  it('after a reconnect fetches after= the last seen id and merges without gaps or doubles', async () => {
-    const a = makeMessage()
-    const b = makeMessage()
-    const missed1 = makeMessage({ content: '<p>while offline 1</p>' })
-    const missed2 = makeMessage({ content: '<p>while offline 2</p>' })
-    const { fetch, calls } = createFakeFetch({
-      'GET /dialogs/d1/messages': (req) => {
-        const after = req.url.searchParams.get('after')
-        if (after === b.id) return page([missed1], { has_more_after: true })
-        if (after === missed1.id) return page([missed2])
-        return page([a, b])
-      },
-    })
-    const { ctx, scope } = createTestContext(fetch)
-    const tl = scope.run(() => useMessages(ctx, 'd1'))!
-    FakeWebSocket.last.open('u1')
-    await flush()
-    FakeWebSocket.last.serverClose(1006)
-    await new Promise((r) => setTimeout(r, 700)) // first backoff step (≤ 500 ms)
-    const ws = FakeWebSocket.last
-    ws.open('u1')
-    // The live event for missed2 arrives before the catch-up answer: still one copy.
-    ws.receive({ type: 'message.new', dialog_id: 'd1', message: missed2 })
-    await flush(10)
-    expect(tl.messages.value.map((m) => m.id)).toEqual([a.id, b.id, missed1.id, missed2.id])
-    const afterCalls = calls.filter((c) => c.url.searchParams.has('after')).map((c) => c.url.searchParams.get('after'))
-    expect(afterCalls).toEqual([b.id, missed1.id])
-    scope.stop()
-  })
-
   it('sends with a client_message_id and keeps one copy whichever of REST / message.new comes first', async () => {
     let resolveSend: (m: Message) => void = () => undefined
     let server: Message | null = null
