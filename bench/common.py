@@ -80,10 +80,16 @@ class Server:
         raise RuntimeError("server not ready")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far (from /proc)."""
-        with open(f"/proc/{self.proc.pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the server has used so far (from /proc), its worker processes included."""
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if stat.parent.name == str(self.proc.pid) or fields[1] == str(self.proc.pid):
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def rss_kb(self) -> int:
         with open(f"/proc/{self.proc.pid}/status") as fh:

@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Server, db_dsn, print_table, summary, user_token
 from generate import RARE_WORD, user_profile
 
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
 
 async def run_path(
     client: httpx.AsyncClient, name: str, reqs: list[tuple[str, str]], concurrency: int, srv: Server
@@ -115,6 +117,8 @@ async def amain() -> None:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--search", default=f"{RARE_WORD},truck", help="comma list of search words")
     ap.add_argument("--explain", action="store_true")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="server processes (`mtchat serve --workers`; more than 1 needs Redis at 127.0.0.1:6379)")
     ap.add_argument("--json", default=None, help="write results to this file")
     args = ap.parse_args()
     rnd = random.Random(1)
@@ -153,7 +157,8 @@ async def amain() -> None:
         plans.append((f"GET /search/messages?q={word}", [(f"/api/v1/search/messages?q={word}", rand_user()) for _ in range(n)]))
 
     results = []
-    with Server(args.db) as srv:
+    workers = {"WEB_CONCURRENCY": str(args.workers)}
+    with Server(args.db, redis_url=REDIS_URL if args.workers > 1 else None, extra_env=workers) as srv:
         limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
         async with httpx.AsyncClient(base_url=srv.base, limits=limits, timeout=60) as client:
             for name, reqs in plans:
@@ -161,7 +166,7 @@ async def amain() -> None:
                 results.append(res)
                 print(json.dumps(res), flush=True)
     print()
-    print(f"requests per path: {n}, concurrency: {args.concurrency}, one `mtchat serve` process (uvicorn, 1 worker)")
+    print(f"requests per path: {n}, concurrency: {args.concurrency}, `mtchat serve --workers {args.workers}`")
     print_table(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))

@@ -7,10 +7,12 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from mtchat.db.engine import make_engine
 from mtchat.db.models import MessageEdit
+from mtchat.services import messages as messages_service
 from tests.conftest import RunningServer, auth, create_dialog, uid, user_token
 
 SCOPE = {"tenant_uid": "t-msg", "scope_level1": [], "scope_level2": []}
@@ -203,7 +205,12 @@ async def test_search_only_my_dialogs(http: httpx.AsyncClient) -> None:
     assert r.status_code == 400
 
 
-async def test_search_matches_every_word_and_survives_query_syntax(http: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize("scan_up_to", [1000, 0], ids=["scan-my-dialogs", "full-text-index"])
+async def test_search_matches_every_word_and_survives_query_syntax(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, scan_up_to: int
+) -> None:
+    # Both PostgreSQL strategies (a user in few dialogs / in very many) must find the same messages.
+    monkeypatch.setattr(messages_service, "SEARCH_SCAN_MY_DIALOGS_UP_TO", scan_up_to)
     a = uid()
     tag = uid("cargo").replace("-", "")  # one word, unique to this test
     d = await create_dialog(http, participants=[a])

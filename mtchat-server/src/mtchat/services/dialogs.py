@@ -10,10 +10,11 @@ import html
 import json
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Boolean, ColumnElement, and_, case, delete, exists, false, or_, select, tuple_, update
+from sqlalchemy import Boolean, ColumnElement, and_, bindparam, case, delete, exists, false, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -499,6 +500,74 @@ def available_stmt(user: User, dialect: str) -> Any:
     )
 
 
+class DialogFields(Protocol):
+    """What a list item shows of a dialog: an ORM ``Dialog`` or a ``DialogHead`` row."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def object_id(self) -> str: ...
+    @property
+    def object_type(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def object_url(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def last_message_at(self) -> datetime | None: ...
+    @property
+    def participants_count(self) -> int: ...
+    @property
+    def last_seq(self) -> int: ...
+
+
+class MyStateFields(Protocol):
+    """The caller's own state in a dialog: an ORM ``Participant`` or a ``MyState`` row."""
+
+    @property
+    def unread_count(self) -> int: ...
+    @property
+    def is_archived(self) -> bool: ...
+    @property
+    def is_pinned(self) -> bool: ...
+    @property
+    def notifications_enabled(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DialogHead:
+    id: uuid.UUID
+    object_id: str
+    object_type: str
+    title: str | None
+    object_url: str | None
+    created_at: datetime
+    last_message_at: datetime | None
+    participants_count: int
+    last_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class MyState:
+    unread_count: int
+    is_archived: bool
+    is_pinned: bool
+    notifications_enabled: bool
+    activity_at: datetime
+
+
+_HEAD_COLUMNS = (
+    Dialog.id, Dialog.object_id, Dialog.object_type, Dialog.title, Dialog.object_url, Dialog.created_at,
+    Dialog.last_message_at, Dialog.participants_count, Dialog.last_seq,
+)
+_MY_STATE_COLUMNS = (
+    Participant.unread_count, Participant.is_archived, Participant.is_pinned, Participant.notifications_enabled,
+    Participant.activity_at,
+)
+
+
 def _encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
@@ -541,9 +610,10 @@ async def list_dialogs(
 ) -> tuple[list[dict[str, Any]], str | None]:
     after = _decode_cursor(cursor) if cursor else None
     async with runtime.read() as s:
-        items: list[tuple[Dialog, Participant | None]]
+        items: list[tuple[DialogFields, MyStateFields | None]]
         if kind == "participating":
-            stmt: Any = select(Dialog, Participant).join(
+            # Plain columns, not ORM entities: this is the busiest read path (bench/read_paths.py).
+            stmt: Any = select(*_HEAD_COLUMNS, *_MY_STATE_COLUMNS).join(
                 Participant, and_(Participant.dialog_id == Dialog.id, Participant.user_id == user.user_id)
             )
             stmt = stmt.where(Participant.is_archived.is_(bool(archived)))
@@ -553,8 +623,10 @@ async def list_dialogs(
             if after is not None:
                 stmt = stmt.where(_after(cols, after))
             rows = (await s.execute(stmt.order_by(*[c.desc() for c in cols]).limit(limit + 1))).all()
-            items = [(r[0], r[1]) for r in rows[:limit]]
-            keys = [(r[1].is_pinned, r[1].activity_at, r[0].id) for r in rows[:limit]]
+            n_head = len(_HEAD_COLUMNS)
+            mine = [(DialogHead(*r[:n_head]), MyState(*r[n_head:])) for r in rows[:limit]]
+            items = list(mine)
+            keys = [(me.is_pinned, me.activity_at, d.id) for d, me in mine]
         else:
             stmt = available_stmt(user, runtime.engine.dialect.name)
             cols = [AccessScope.activity_at, AccessScope.dialog_id]
@@ -576,42 +648,50 @@ async def list_dialogs(
         return data, next_cursor
 
 
+# Built once (statement construction showed up in profiles of the list paths); values are bound per call.
+_PAGE_PARTICIPANTS = (
+    select(Participant.dialog_id, Participant.user_id, Participant.display_name, Participant.company)
+    .where(Participant.dialog_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Participant.joined_at)
+)
+_PAGE_LAST_MESSAGES = select(
+    Message.dialog_id, Message.id, Message.content, Message.sender_id, Message.sender_name,
+    Message.sent_at, Message.message_type,
+).where(tuple_(Message.dialog_id, Message.seq).in_(bindparam("pairs", expanding=True)))
+
+
 async def _dialog_items(
-    s: AsyncSession, items: Sequence[tuple[Dialog, Participant | None]], *, can_join: bool
+    s: AsyncSession, items: Sequence[tuple[DialogFields, MyStateFields | None]], *, can_join: bool
 ) -> list[dict[str, Any]]:
     ids = [d.id for d, _ in items]
     if not ids:
         return []
     # Plain rows, not ORM entities: a page embeds hundreds of participants (bench/read_paths.py).
     parts: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in ids}
-    for dialog_id, user_id, display_name, company in await s.execute(
-        select(Participant.dialog_id, Participant.user_id, Participant.display_name, Participant.company)
-        .where(Participant.dialog_id.in_(ids))
-        .order_by(Participant.joined_at)
-    ):
+    for dialog_id, user_id, display_name, company in await s.execute(_PAGE_PARTICIPANTS, {"ids": ids}):
         parts[dialog_id].append({"user_id": user_id, "display_name": display_name, "company": company})
     # The page already knows each dialog's last seq: look the messages up by (dialog_id, seq) on the
     # unique index instead of joining dialogs (which made PostgreSQL scan every dialog; bench/).
     pairs = [(d.id, d.last_seq) for d, p in items if p is not None and d.last_seq > 0]
     last: dict[uuid.UUID, dict[str, Any]] = {}
     if pairs:
-        for lm in await s.execute(
-            select(
-                Message.dialog_id, Message.id, Message.content, Message.sender_id, Message.sender_name,
-                Message.sent_at, Message.message_type,
-            ).where(tuple_(Message.dialog_id, Message.seq).in_(pairs))
-        ):
+        for lm in await s.execute(_PAGE_LAST_MESSAGES, {"pairs": pairs}):
             last[lm.dialog_id] = {
                 "id": str(lm.id), "content": lm.content, "sender_id": lm.sender_id,
                 "sender_name": lm.sender_name, "sent_at": _iso(lm.sent_at), "message_type": lm.message_type,
             }
     out = []
     for d, p in items:
-        item = dialog_out(d)
-        item.pop("meta", None)
-        item.pop("updated_at", None)
         m = last.get(d.id)
-        item.update({
+        item = {
+            "id": str(d.id),
+            "object_id": d.object_id,
+            "object_type": d.object_type,
+            "title": d.title,
+            "object_url": d.object_url,
+            "created_at": _iso(d.created_at),
+            "last_message_at": _iso(d.last_message_at),
+            "participants_count": d.participants_count,
             "participants": parts[d.id],
             "i_am_participant": p is not None,
             "can_join": p is None and can_join,
@@ -620,7 +700,7 @@ async def _dialog_items(
             "is_pinned": p.is_pinned if p else False,
             "notifications_enabled": p.notifications_enabled if p else True,
             "last_message": m if p is not None else None,
-        })
+        }
         out.append(item)
     return out
 

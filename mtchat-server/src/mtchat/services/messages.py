@@ -488,20 +488,28 @@ _WORD = re.compile(r"\w+")
 _SEARCH_TSV: ColumnElement[Any] = literal_column("messages.search_tsv")  # PostgreSQL only (migration 0002), not mapped
 
 
-def _match_clause(q: str, dialect: str) -> ColumnElement[bool]:
+# Up to this many dialogs, search reads the user's own dialogs' messages and tests each (PostgreSQL: a
+# few ms); beyond, it starts from the full-text index and keeps the user's messages. Left to itself the
+# planner combined both per dialog (the word's whole index entry once per dialog: 150 ms; docs/decisions/002).
+SEARCH_SCAN_MY_DIALOGS_UP_TO = 1000
+
+
+def _match_clause(q: str, dialect: str, *, use_index: bool) -> ColumnElement[bool]:
     """Every word of q must occur in the message.
 
-    PostgreSQL: as a word prefix, by full text (``simple`` configuration: no stemming, any language; GIN
-    index on ``messages.search_tsv``). SQLite: as a case-insensitive substring (ASCII case folding only).
-    A query without letters or digits is matched as one substring on both.
+    PostgreSQL: as a word prefix, by full text (``simple`` configuration: no stemming, any language;
+    ``messages.search_tsv``, GIN-indexed, used only when ``use_index``). SQLite: as a case-insensitive
+    substring (ASCII case folding only). A query without letters or digits is one substring on both.
     """
     words = _WORD.findall(q.lower())
     if not words:
         return Message.text.ilike(_like_pattern(q), escape="\\")
     if dialect == "postgresql":
         # Only \w+ tokens reach to_tsquery, so no tsquery syntax can be injected.
-        tsquery = " & ".join(f"{w}:*" for w in words)
-        return _SEARCH_TSV.op("@@", return_type=Boolean)(func.to_tsquery(literal("simple", REGCONFIG), tsquery))
+        tsquery = func.to_tsquery(literal("simple", REGCONFIG), " & ".join(f"{w}:*" for w in words))
+        # coalesce(...) is the same value, but no index matches it: the per-row test.
+        tsv = _SEARCH_TSV if use_index else func.coalesce(_SEARCH_TSV, literal_column("''::tsvector"))
+        return tsv.op("@@", return_type=Boolean)(tsquery)
     return and_(*(Message.text.ilike(_like_pattern(w), escape="\\") for w in words))
 
 
@@ -509,14 +517,20 @@ async def search(runtime: Runtime, user: User, q: str, limit: int = SEARCH_LIMIT
     q = q.strip()
     if not q:
         raise InvalidInput("q must not be empty")
+    dialect = runtime.engine.dialect.name
     async with runtime.read() as session:
+        use_index = False
+        if dialect == "postgresql":
+            mine = select(Participant.dialog_id).where(Participant.user_id == user.user_id)
+            many = mine.offset(SEARCH_SCAN_MY_DIALOGS_UP_TO).limit(1)
+            use_index = await session.scalar(many) is not None
         stmt = (
             select(Message)
             .join(
                 Participant,
                 (Participant.dialog_id == Message.dialog_id) & (Participant.user_id == user.user_id),
             )
-            .where(_match_clause(q, runtime.engine.dialect.name))
+            .where(_match_clause(q, dialect, use_index=use_index))
             .order_by(Message.sent_at.desc(), Message.id.desc())
             .limit(max(1, min(limit, SEARCH_LIMIT)))
         )

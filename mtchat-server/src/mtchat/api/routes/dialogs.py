@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Response
 
 from mtchat.api.deps import CurrentUser, RuntimeDep
-from mtchat.api.schemas.common import ERROR_RESPONSES, Envelope, Page
+from mtchat.api.schemas.common import ERROR_RESPONSES, Envelope, Page, json_response
 from mtchat.api.schemas.dialogs import JoinIn, NotificationsIn
 from mtchat.domain.limits import DEFAULT_PAGE, MAX_ID, MAX_PAGE
 from mtchat.errors import DialogNotFound
@@ -28,11 +28,11 @@ async def list_dialogs(
     archived: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
-) -> Page[dict[str, Any]]:
+) -> Response:
     data, next_cursor = await svc.list_dialogs(
         runtime, user, kind=type, search=search, archived=archived, limit=limit, cursor=cursor
     )
-    return Page(data=data, next_cursor=next_cursor)
+    return json_response(Page(data=data, next_cursor=next_cursor))
 
 
 @router.get("/dialogs/by-object/{object_type}/{object_id}", response_model=Envelope[dict[str, Any]])

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from mtchat.api.deps import CurrentUser, RuntimeDep
-from mtchat.api.schemas.common import ERROR_RESPONSES, Envelope
+from mtchat.api.schemas.common import ERROR_RESPONSES, Envelope, json_response
 from mtchat.api.schemas.messages import (
     EditMessageIn,
     HistoryOut,
@@ -38,11 +38,11 @@ async def list_messages(
         Query(ge=0, description="messages with a greater `seq`: a client's catch-up that never needs the "
                                 "anchor message to still exist"),
     ] = None,
-) -> Envelope[HistoryOut]:
+) -> Response:
     page = await svc.history(
         runtime, user, dialog_id, limit=limit, before=before, after=after, around=around, after_seq=after_seq
     )
-    return Envelope(data=page)
+    return json_response(Envelope(data=page))
 
 
 @router.post(
@@ -102,5 +102,5 @@ async def search_messages(
     user: CurrentUser,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=svc.SEARCH_LIMIT)] = svc.SEARCH_LIMIT,
-) -> Envelope[list[MessageOut]]:
-    return Envelope(data=await svc.search(runtime, user, q, limit))
+) -> Response:
+    return json_response(Envelope(data=await svc.search(runtime, user, q, limit)))

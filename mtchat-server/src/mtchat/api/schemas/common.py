@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
+from fastapi import Response
 from pydantic import BaseModel
 
 T = TypeVar("T")
@@ -16,6 +17,16 @@ class Envelope(BaseModel, Generic[T]):
 class Page(BaseModel, Generic[T]):
     data: list[T]
     next_cursor: str | None = None
+
+
+def json_response(body: BaseModel) -> Response:
+    """Serialize an already-built response model once.
+
+    Returning the model itself makes FastAPI dump it, validate the dump against ``response_model`` and
+    serialize again: three passes over a page of 50 messages or dialogs on the busiest read paths. The
+    route keeps ``response_model`` for the OpenAPI schema.
+    """
+    return Response(content=body.model_dump_json(), media_type="application/json")
 
 
 class ErrorDetail(BaseModel):
