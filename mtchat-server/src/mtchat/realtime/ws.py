@@ -217,11 +217,13 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     await websocket.accept()
     conn = WsConnection(websocket, user.user_id, runtime.settings.ws_queue_size)
     conn.send_event(Connected(user_id=user.user_id))
-    conn.start()
     registered = False
     try:
         came_online = await runtime.hub.connect(conn)
         registered = True
+        # Only now does `connected` go out: a client that catches up when it sees it cannot miss an event
+        # published between its history request and this socket's registration (queued events follow).
+        conn.start()
         if came_online:
             runtime.presence.changed(user.user_id, True)
         while not conn.closed:
