@@ -9,9 +9,12 @@ import gc
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mtchat.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def _settings_or_exit() -> Settings:
@@ -36,6 +39,25 @@ def _workers(args: argparse.Namespace) -> int:
     return workers
 
 
+def _tune_gc() -> None:
+    """Call once the app is built: GC settings for a server holding thousands of sockets."""
+    # What is alive now (modules, classes, the app) lives as long as the process: out of full GCs.
+    gc.freeze()
+    # A full collection walks every object of every socket: 110-135 ms with 1,000 sockets, and with
+    # the default thresholds one ran every ~2 s during a fan-out (each message makes ~1,000 short-lived
+    # tasks). Fewer, larger young collections push them far apart (docs/benchmarks.md, issue 4).
+    gc.set_threshold(10_000, 10, 10)
+
+
+def app_factory() -> FastAPI:
+    """What each `mtchat serve --workers N` process runs (settings from the environment)."""
+    from mtchat.app import create_app
+
+    app = create_app()
+    _tune_gc()
+    return app
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -56,7 +78,7 @@ def _serve(args: argparse.Namespace) -> int:
         from mtchat.app import create_app
 
         app = create_app(settings)
-        gc.freeze()  # everything imported so far lives as long as the process: keep it out of full GCs
+        _tune_gc()
         uvicorn.run(app, **options)
         return 0
     # Several processes share fan-out and presence only through Redis, and writes through the
@@ -71,7 +93,7 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.mtchat_auto_migrate:
         _migrate(args)  # once, here, instead of every worker racing to migrate on start
         os.environ["MTCHAT_AUTO_MIGRATE"] = "false"
-    uvicorn.run("mtchat.app:create_app", factory=True, workers=workers, **options)
+    uvicorn.run("mtchat.cli:app_factory", factory=True, workers=workers, **options)
     return 0
 
 

@@ -69,11 +69,18 @@ class PresenceFanout:
         try:
             dialogs_of, members_of = await self._memberships(changes)
             deliveries: list[tuple[set[str], dict[str, Any]]] = []
+            # Whoever came online after this change (later in this window, or since it closed) was not
+            # online when it happened, and reads the state from the participants list: as without the
+            # window, N members connecting one after another cost N²/2 frames, not N².
+            later = {user_id for user_id, is_online in changes.items() if is_online}
+            later |= {user_id for user_id, is_online in self._pending.items() if is_online}
             for user_id, is_online in changes.items():
+                later.discard(user_id)
                 recipients: set[str] = set()
                 for dialog_id in dialogs_of.get(user_id, ()):
                     recipients |= members_of[dialog_id]
                 recipients.discard(user_id)
+                recipients -= later
                 if recipients:
                     event = PresenceUpdate(user_id=user_id, is_online=is_online).model_dump(mode="json")
                     deliveries.append((recipients, event))
