@@ -201,7 +201,7 @@ describe('full mode, two users', { timeout: 240_000 }, () => {
     const joined = await C.evaluate(() => window.__mtchatEvents.filter((e) => e.name === 'dialog-joined').length)
     assert.equal(joined, 1)
     // Everyone sees the system message in their language.
-    await A.locator('.mtchat-system', { hasText: `${carol.name} присоединился к чату` }).waitFor({ timeout: T })
+    await A.locator('.mtchat-system', { hasText: `${carol.name} теперь в чате` }).waitFor({ timeout: T })
     await C.context().close()
   })
 

@@ -47,7 +47,7 @@ describe('inline mode', { timeout: 120_000 }, () => {
     const { page } = await openAs(stack, owner, { mode: 'inline', objectType: 'tender', objectId: 'T-200' })
     await page.locator('.mtchat-msg', { hasText: 'Готовы взять рейс' }).waitFor({ timeout: T })
     assert.equal(await page.locator('[data-testid="join-prompt"]').count(), 0)
-    await page.locator('.mtchat-system', { hasText: `${dave.name} присоединился к чату` }).waitFor({ timeout: T })
+    await page.locator('.mtchat-system', { hasText: `${dave.name} теперь в чате` }).waitFor({ timeout: T })
   })
 
   it('says so when the object has no accessible dialog', async () => {

@@ -288,7 +288,7 @@ describe('keyboard only', { timeout: 240_000 }, () => {
     assert.ok(f.ring)
     assert.equal(await prompt.locator('input[name="display_name"]').inputValue(), alice.name)
     await A.keyboard.press('Enter')
-    await A.locator('.mtchat-system', { hasText: `${alice.name} присоединился к чату` }).waitFor({ timeout: T })
+    await A.locator('.mtchat-system', { hasText: `${alice.name} теперь в чате` }).waitFor({ timeout: T })
     assert.deepEqual(await events(A, 'dialog-joined'), [{ dialogId: open.id }])
     await A.waitForFunction(() => document.activeElement?.classList.contains('ProseMirror'), null, { timeout: T })
 

@@ -76,8 +76,8 @@ describe('MessageList', () => {
     ]
     const ru = mountList(msgs, 'ru')
     expect(ru.wrapper.findAll('.mtchat-system').map((w) => w.text())).toEqual([
-      'Bob присоединился к чату',
-      'Carol покинул чат',
+      'Bob теперь в чате',
+      'Carol покинул(а) чат',
       'Чат создан',
       'Системное сообщение',
       'plain text',

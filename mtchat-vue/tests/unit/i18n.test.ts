@@ -43,10 +43,10 @@ describe('i18n', () => {
     const text = (locale: 'ru' | 'en', event: string, extra: object = { display_name: 'Анна' }) =>
       systemMessageText({ content: JSON.stringify({ event, user_id: 'u9', ...extra }) }, createTranslator(locale).t)
     expect(events.map((e) => text('ru', e))).toEqual([
-      'Анна присоединился к чату',
-      'Анна покинул чат',
-      'Анна добавлен в чат',
-      'Анна удалён из чата',
+      'Анна теперь в чате',
+      'Анна покинул(а) чат',
+      'Анна добавлен(а) в чат',
+      'Анна удалён(а) из чата',
       'Чат создан',
     ])
     expect(events.map((e) => text('en', e))).toEqual([
@@ -58,7 +58,7 @@ describe('i18n', () => {
     ])
     // Without a stored name: the participant list's name, then the id.
     expect(systemMessageText({ content: '{"event":"left","user_id":"u9","display_name":null}' }, createTranslator('ru').t, () => 'Борис')).toBe(
-      'Борис покинул чат',
+      'Борис покинул(а) чат',
     )
     expect(text('en', 'joined', { display_name: null })).toBe('u9 joined the chat')
     // Unknown events and plain text (e.g. a host's system note) degrade to text, never HTML.
