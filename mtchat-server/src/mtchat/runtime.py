@@ -90,6 +90,8 @@ class Runtime:
         from mtchat.realtime.presence import PresenceFanout
 
         self.presence = PresenceFanout(self)
+        # Same pool; connections checked out through it run without a transaction (see read()).
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,7 +107,7 @@ class Runtime:
         Each statement sees what was committed when it started, which is also all a READ COMMITTED
         transaction would give; nothing here relies on one snapshot across statements.
         """
-        async with self.sessions(bind=self.engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
+        async with self.sessions(bind=self._autocommit) as session:
             yield session
 
     @asynccontextmanager
