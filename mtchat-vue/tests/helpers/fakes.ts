@@ -1,7 +1,7 @@
 import { effectScope, type EffectScope } from 'vue'
 import type { FetchLike } from '../../src/core/client'
 import type { WebSocketLike } from '../../src/core/socket'
-import type { Message, MTChatConfig } from '../../src/core/types'
+import type { DialogItem, Message, MTChatConfig } from '../../src/core/types'
 import { useMTChat } from '../../src/vue/useMTChat'
 import type { ChatContext } from '../../src/vue/context'
 
@@ -118,6 +118,29 @@ export function makeMessage(partial: Partial<Message> = {}): Message {
     last_edited_at: null,
     client_message_id: null,
     ...partial,
+  }
+}
+
+/** A dialog list item as the server sends it; `extra` overrides any field. */
+export function makeDialog(id: string, extra: Partial<DialogItem> = {}): DialogItem {
+  return {
+    id,
+    object_id: `o-${id}`,
+    object_type: 'tender',
+    title: `Dialog ${id}`,
+    object_url: null,
+    created_at: '2024-01-01T00:00:00Z',
+    last_message_at: '2024-01-01T00:00:00Z',
+    participants_count: 2,
+    participants: [],
+    i_am_participant: true,
+    can_join: false,
+    unread_count: 0,
+    is_archived: false,
+    is_pinned: false,
+    notifications_enabled: true,
+    last_message: null,
+    ...extra,
   }
 }
 

@@ -4,29 +4,9 @@ import DialogList from '../../src/components/DialogList.vue'
 import MTChat from '../../src/components/MTChat.vue'
 import type { DialogItem } from '../../src/core/types'
 import { ChatContextKey } from '../../src/vue/context'
-import { baseConfig, createFakeFetch, createTestContext, FakeWebSocket } from '../helpers/fakes'
+import { baseConfig, createFakeFetch, createTestContext, FakeWebSocket, makeDialog } from '../helpers/fakes'
 
-function dialog(id: string, extra: Partial<DialogItem> = {}): DialogItem {
-  return {
-    id,
-    object_id: `o-${id}`,
-    object_type: 'tender',
-    title: `Тендер ${id}`,
-    object_url: null,
-    created_at: '2024-01-01T00:00:00Z',
-    last_message_at: '2024-01-01T00:00:00Z',
-    participants_count: 2,
-    participants: [],
-    i_am_participant: true,
-    can_join: false,
-    unread_count: 0,
-    is_archived: false,
-    is_pinned: false,
-    notifications_enabled: true,
-    last_message: null,
-    ...extra,
-  }
-}
+const dialog = (id: string, extra: Partial<DialogItem> = {}): DialogItem => makeDialog(id, { title: `Тендер ${id}`, ...extra })
 
 describe('DialogList', () => {
   beforeEach(() => FakeWebSocket.reset())

@@ -4,29 +4,9 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import MTChat from '../../src/components/MTChat.vue'
 import type { DialogItem, Message } from '../../src/core/types'
-import { baseConfig, createFakeFetch, FakeWebSocket, makeMessage } from '../helpers/fakes'
+import { baseConfig, createFakeFetch, FakeWebSocket, makeDialog, makeMessage } from '../helpers/fakes'
 
-function dialog(id: string, extra: Partial<DialogItem> = {}): DialogItem {
-  return {
-    id,
-    object_id: `o-${id}`,
-    object_type: 'tender',
-    title: `Dialog ${id}`,
-    object_url: null,
-    created_at: '2024-01-01T00:00:00Z',
-    last_message_at: null,
-    participants_count: 2,
-    participants: [],
-    i_am_participant: true,
-    can_join: false,
-    unread_count: 0,
-    is_archived: false,
-    is_pinned: false,
-    notifications_enabled: true,
-    last_message: null,
-    ...extra,
-  }
-}
+const dialog = (id: string, extra: Partial<DialogItem> = {}): DialogItem => makeDialog(id, { last_message_at: null, ...extra })
 
 const emptyPage = { messages: [], has_more_before: false, has_more_after: false, first_unread_message_id: null }
 

@@ -8,29 +8,9 @@ import MessageList from '../../src/components/MessageList.vue'
 import MTChat from '../../src/components/MTChat.vue'
 import type { Attachment, DialogItem, Message } from '../../src/core/types'
 import { ChatContextKey } from '../../src/vue/context'
-import { baseConfig, createFakeFetch, createTestContext, FakeWebSocket, makeMessage } from '../helpers/fakes'
+import { baseConfig, createFakeFetch, createTestContext, FakeWebSocket, makeDialog, makeMessage } from '../helpers/fakes'
 
-function dialog(id: string, extra: Partial<DialogItem> = {}): DialogItem {
-  return {
-    id,
-    object_id: `o-${id}`,
-    object_type: 'tender',
-    title: `Dialog ${id}`,
-    object_url: 'https://tms.example/t/1',
-    created_at: '2024-01-01T00:00:00Z',
-    last_message_at: '2024-01-01T00:00:00Z',
-    participants_count: 2,
-    participants: [],
-    i_am_participant: true,
-    can_join: false,
-    unread_count: 0,
-    is_archived: false,
-    is_pinned: false,
-    notifications_enabled: true,
-    last_message: null,
-    ...extra,
-  }
-}
+const dialog = (id: string, extra: Partial<DialogItem> = {}): DialogItem => makeDialog(id, { object_url: 'https://tms.example/t/1', ...extra })
 
 const image = (id: string, filename = `${id}.png`): Attachment => ({
   id,

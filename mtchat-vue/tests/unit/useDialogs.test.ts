@@ -1,29 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { DialogItem } from '../../src/core/types'
 import { sortDialogs, useDialogs } from '../../src/vue/useDialogs'
-import { createFakeFetch, createTestContext, FakeWebSocket, flush, makeMessage } from '../helpers/fakes'
+import { createFakeFetch, createTestContext, FakeWebSocket, flush, makeDialog, makeMessage } from '../helpers/fakes'
 
-function dialog(id: string, extra: Partial<DialogItem> = {}): DialogItem {
-  return {
-    id,
-    object_id: `o-${id}`,
-    object_type: 'tender',
-    title: `Dialog ${id}`,
-    object_url: null,
-    created_at: '2024-01-01T00:00:00Z',
-    last_message_at: '2024-01-01T00:00:00Z',
-    participants_count: 2,
-    participants: [],
-    i_am_participant: true,
-    can_join: false,
-    unread_count: 0,
-    is_archived: false,
-    is_pinned: false,
-    notifications_enabled: true,
-    last_message: null,
-    ...extra,
-  }
-}
+const dialog = makeDialog
 
 describe('useDialogs', () => {
   beforeEach(() => FakeWebSocket.reset())

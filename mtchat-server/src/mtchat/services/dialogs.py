@@ -46,6 +46,7 @@ from mtchat.runtime import Runtime, Tx
 from mtchat.services.access import access_dialog, access_member, load_dialog
 from mtchat.services.attachments import delete_dialog_files
 from mtchat.services.messages import message_out as chat_message_out
+from mtchat.services.messages import participant_ids
 
 # ---------------------------------------------------------------- serialization
 
@@ -99,11 +100,6 @@ def message_out(m: Message) -> dict[str, Any]:
 # ---------------------------------------------------------------- shared write helpers
 
 
-async def _participant_ids(session: AsyncSession, dialog_id: uuid.UUID) -> list[str]:
-    rows = await session.scalars(select(Participant.user_id).where(Participant.dialog_id == dialog_id))
-    return list(rows)
-
-
 _get_dialog = load_dialog  # the Management API sees every dialog
 
 
@@ -155,7 +151,7 @@ async def insert_message(
             .execution_options(synchronize_session=False)
         )
     await session.refresh(dialog)
-    recipients = await _participant_ids(session, dialog.id)
+    recipients = await participant_ids(session, dialog.id)
     tx.emit(recipients, MessageNew(dialog_id=dialog.id, message=message_out(msg)))
     return msg
 
@@ -201,7 +197,7 @@ async def _after_join(tx: Tx, dialog: Dialog, p: Participant, system_event: str)
     await system_message(tx, dialog, system_event, p.user_id, p.display_name)
     # participant's own activity copy follows the dialog's latest activity
     p.activity_at = dialog.activity_at
-    recipients = await _participant_ids(tx.session, dialog.id)
+    recipients = await participant_ids(tx.session, dialog.id)
     tx.emit(recipients, ParticipantJoined(dialog_id=dialog.id, user_id=p.user_id, display_name=p.display_name))
     tx.emit([p.user_id], DialogAdded(dialog_id=dialog.id))
     tx.webhook("participant.joined", {
@@ -221,7 +217,7 @@ async def _remove_participant(tx: Tx, dialog: Dialog, p: Participant, system_eve
     )
     await tx.session.flush()
     await system_message(tx, dialog, system_event, user_id, name)
-    recipients = await _participant_ids(tx.session, dialog.id)
+    recipients = await participant_ids(tx.session, dialog.id)
     tx.emit([*recipients, user_id], ParticipantLeft(dialog_id=dialog.id, user_id=user_id))
     tx.emit([user_id], DialogRemoved(dialog_id=dialog.id))
     tx.webhook("participant.left", {
@@ -363,14 +359,14 @@ async def patch_dialog(runtime: Runtime, dialog_id: uuid.UUID, body: DialogPatch
             dialog.meta = body.meta or {}
         dialog.updated_at = utcnow()
         await tx.session.flush()
-        tx.emit(await _participant_ids(tx.session, dialog.id), DialogUpdated(dialog_id=dialog.id))
+        tx.emit(await participant_ids(tx.session, dialog.id), DialogUpdated(dialog_id=dialog.id))
         return dialog_out(dialog)
 
 
 async def delete_dialog(runtime: Runtime, dialog_id: uuid.UUID) -> None:
     async with runtime.tx() as tx:
         dialog = await _get_dialog(tx.session, dialog_id, for_update=True)
-        recipients = await _participant_ids(tx.session, dialog.id)
+        recipients = await participant_ids(tx.session, dialog.id)
         # Objects are removed after commit; the rows go with the dialog (ON DELETE CASCADE).
         await delete_dialog_files(tx, dialog.id)
         await tx.session.execute(delete(Dialog).where(Dialog.id == dialog.id))
@@ -403,7 +399,7 @@ async def replace_scopes(runtime: Runtime, dialog_id: uuid.UUID, scopes: Sequenc
         await tx.session.execute(delete(AccessScope).where(AccessScope.dialog_id == dialog.id))
         rows = await _write_scopes(tx.session, dialog, scopes)
         dialog.updated_at = utcnow()
-        tx.emit(await _participant_ids(tx.session, dialog.id), DialogUpdated(dialog_id=dialog.id))
+        tx.emit(await participant_ids(tx.session, dialog.id), DialogUpdated(dialog_id=dialog.id))
         return [scope_out(r) for r in rows]
 
 

@@ -129,11 +129,8 @@ def _not_from(user_id: str) -> Any:
     return or_(Message.sender_id.is_(None), Message.sender_id != user_id)
 
 
-async def _participants(session: AsyncSession, dialog_id: uuid.UUID) -> list[Participant]:
-    return list(await session.scalars(select(Participant).where(Participant.dialog_id == dialog_id)))
-
-
-async def _participant_ids(session: AsyncSession, dialog_id: uuid.UUID) -> list[str]:
+async def participant_ids(session: AsyncSession, dialog_id: uuid.UUID) -> list[str]:
+    """Who is in the dialog: the recipients of its events."""
     return list(await session.scalars(select(Participant.user_id).where(Participant.dialog_id == dialog_id)))
 
 
@@ -230,7 +227,7 @@ async def _send(tx: Tx, user: User, dialog_id: uuid.UUID, body: SendMessageIn) -
     clean = None
     if body.content.strip():
         # Mentions count only for participants; read them only when the content has any.
-        members = await _participant_ids(session, dialog_id) if "data-mention" in body.content.lower() else ()
+        members = await participant_ids(session, dialog_id) if "data-mention" in body.content.lower() else ()
         clean = sanitize(body.content, members)
     if (clean is None or (not clean.text and not clean.mentions)) and not body.attachments:
         await access_member(session, user, dialog_id)
@@ -313,7 +310,7 @@ async def edit_message(
         message = await _message_in(session, dialog_id, message_id)
         if message.sender_id != user.user_id:
             raise NotMessageAuthor()
-        members = await _participant_ids(session, dialog_id)
+        members = await participant_ids(session, dialog_id)
         clean = sanitize(body.content, members)
         if not clean.text and not clean.mentions:
             raise InvalidInput("content is empty after sanitizing")
@@ -361,7 +358,7 @@ async def delete_message(runtime: Runtime, user: User, dialog_id: uuid.UUID, mes
         await session.execute(delete(MessageEdit).where(MessageEdit.message_id == message.id))
         await delete_message_files(tx, message.id)
         await session.delete(message)
-        tx.emit(await _participant_ids(session, dialog_id), MessageDeleted(dialog_id=dialog_id, message_id=message_id))
+        tx.emit(await participant_ids(session, dialog_id), MessageDeleted(dialog_id=dialog_id, message_id=message_id))
         tx.webhook(
             "message.deleted",
             {**_dialog_head(dialog), "message_id": str(message_id), "sender_id": message.sender_id},
@@ -455,9 +452,8 @@ async def mark_read(runtime: Runtime, user: User, dialog_id: uuid.UUID, message_
             me.last_read_message_id = message.id
             me.unread_count = int(unread or 0)
             await session.flush()
-            participants = await _participants(session, dialog_id)
             tx.emit(
-                [p.user_id for p in participants],
+                await participant_ids(session, dialog_id),
                 MessageRead(dialog_id=dialog_id, user_id=user.user_id, last_read_message_id=message.id),
             )
         return ReadStateOut(
